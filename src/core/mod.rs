@@ -1,8 +1,23 @@
 //! Pure logic: no I/O, no clock, no randomness of its own. Callers pass time and random bytes,
 //! so everything here runs unchanged in host unit tests and in wasm32.
 
+pub mod csrf;
 pub mod fernet;
+pub mod ids;
 pub mod mt19937;
 pub mod password;
+pub mod rate_limit;
+pub mod request_body;
 pub mod secret_key;
+pub mod time;
 pub mod token;
+pub mod user_rules;
+
+/// Lowercase hex, as Python's `hexdigest()`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}

@@ -1,0 +1,68 @@
+//! Identifiers: Langflow's ids are UUIDs, shown with dashes in the API.
+
+use std::fmt::Write;
+
+/// A version-4 UUID from 16 random bytes, lowercase with dashes.
+pub fn uuid_v4(mut random: [u8; 16]) -> String {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    format_uuid(&random)
+}
+
+fn format_uuid(bytes: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Parses a UUID the way FastAPI accepts one in a path (dashed or 32 hex digits, any case,
+/// optional braces or `urn:uuid:`), and returns the canonical dashed lowercase form.
+pub fn parse_uuid(text: &str) -> Option<String> {
+    let text = text.trim();
+    let text = text.strip_prefix("urn:uuid:").unwrap_or(text);
+    let text = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(text);
+    let hex: String = if text.len() == 36 {
+        let dashes_ok = text.char_indices().all(|(i, c)| (c == '-') == matches!(i, 8 | 13 | 18 | 23));
+        if !dashes_ok {
+            return None;
+        }
+        text.chars().filter(|c| *c != '-').collect()
+    } else if text.len() == 32 {
+        text.to_string()
+    } else {
+        return None;
+    };
+    let mut bytes = [0u8; 16];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(format_uuid(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v4_has_version_and_variant_bits() {
+        let id = uuid_v4([0xff; 16]);
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(parse_uuid(&id).as_deref(), Some(id.as_str()));
+    }
+
+    #[test]
+    fn parses_the_forms_fastapi_accepts() {
+        let canonical = "36f88d71-8ccb-4dd7-8f56-612d70ecec07";
+        for form in [canonical, "36F88D71-8CCB-4DD7-8F56-612D70ECEC07", "36f88d718ccb4dd78f56612d70ecec07", "{36f88d71-8ccb-4dd7-8f56-612d70ecec07}", "urn:uuid:36f88d71-8ccb-4dd7-8f56-612d70ecec07"] {
+            assert_eq!(parse_uuid(form).as_deref(), Some(canonical), "{form}");
+        }
+        for bad in ["", "abc", "36f88d71-8ccb-4dd7-8f56-612d70ecec0g", "36f88d71x8ccb-4dd7-8f56-612d70ecec07", "1; DROP TABLE user", "é6f88d71-8ccb-4dd7-8f56-612d70ecec0"] {
+            assert_eq!(parse_uuid(bad), None, "{bad}");
+        }
+    }
+}

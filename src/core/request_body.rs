@@ -1,0 +1,167 @@
+//! Request bodies read the way FastAPI reads them, with its 422 shapes, so clients see the same
+//! errors: JSON objects with typed fields, and URL-encoded forms (OAuth2 password form).
+
+use crate::error::{ApiError, ApiResult};
+use serde_json::{Map, Value};
+
+/// A parsed JSON object body with field accessors that answer FastAPI-style 422s.
+#[derive(Debug, Clone)]
+pub struct JsonBody(pub Map<String, Value>);
+
+impl JsonBody {
+    pub fn parse(bytes: &[u8]) -> ApiResult<JsonBody> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::unprocessable("missing", &["body"], "Field required"));
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(JsonBody(map)),
+            Ok(_) => Err(ApiError::unprocessable(
+                "model_attributes_type",
+                &["body"],
+                "Input should be a valid dictionary or object to extract fields from",
+            )),
+            Err(err) => Err(ApiError::unprocessable(
+                "json_invalid",
+                &["body", &err.column().to_string()],
+                "JSON decode error",
+            )),
+        }
+    }
+
+    /// Present and not null.
+    fn value(&self, field: &str) -> Option<&Value> {
+        self.0.get(field).filter(|v| !v.is_null())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn required_str(&self, field: &str) -> ApiResult<&str> {
+        match self.0.get(field) {
+            None => Err(ApiError::missing_field("body", field)),
+            Some(value) => value.as_str().ok_or_else(|| string_type(field)),
+        }
+    }
+
+    pub fn optional_str(&self, field: &str) -> ApiResult<Option<&str>> {
+        self.value(field).map(|v| v.as_str().ok_or_else(|| string_type(field))).transpose()
+    }
+
+    pub fn optional_bool(&self, field: &str) -> ApiResult<Option<bool>> {
+        self.value(field)
+            .map(|v| match v {
+                Value::Bool(b) => Ok(*b),
+                Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Ok(n.as_i64() == Some(1)),
+                Value::String(s) => crate::settings::parse_bool(s).ok_or_else(|| bool_type(field)),
+                _ => Err(bool_type(field)),
+            })
+            .transpose()
+    }
+
+    pub fn optional_object(&self, field: &str) -> ApiResult<Option<&Map<String, Value>>> {
+        self.value(field)
+            .map(|v| {
+                v.as_object()
+                    .ok_or_else(|| ApiError::unprocessable("dict_type", &["body", field], "Input should be a valid dictionary"))
+            })
+            .transpose()
+    }
+}
+
+fn string_type(field: &str) -> ApiError {
+    ApiError::unprocessable("string_type", &["body", field], "Input should be a valid string")
+}
+
+fn bool_type(field: &str) -> ApiError {
+    ApiError::unprocessable("bool_type", &["body", field], "Input should be a valid boolean")
+}
+
+/// Decodes `application/x-www-form-urlencoded`. Invalid UTF-8 or percent escapes are a 422, not a
+/// silent replacement, so a password is never altered on the way in.
+pub fn parse_form(bytes: &[u8]) -> ApiResult<Vec<(String, String)>> {
+    let invalid = || ApiError::unprocessable("value_error", &["body"], "Invalid form body: expected URL-encoded UTF-8 fields");
+    let mut fields = Vec::new();
+    for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let mut parts = pair.splitn(2, |b| *b == b'=');
+        let name = percent_decode(parts.next().unwrap_or_default()).ok_or_else(invalid)?;
+        let value = percent_decode(parts.next().unwrap_or_default()).ok_or_else(invalid)?;
+        fields.push((name, value));
+    }
+    Ok(fields)
+}
+
+fn percent_decode(input: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = input.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The first value of a form field.
+pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(err: ApiError) -> (u16, String) {
+        let (status, body, _) = err.parts();
+        (status, body)
+    }
+
+    #[test]
+    fn json_errors_are_422_with_a_location() {
+        let (code, body) = status(JsonBody::parse(b"{not json").unwrap_err());
+        assert_eq!(code, 422);
+        assert!(body.contains("json_invalid"), "{body}");
+        let (code, body) = status(JsonBody::parse(b"[1,2]").unwrap_err());
+        assert_eq!(code, 422);
+        assert!(body.contains("model_attributes_type"));
+        let (code, _) = status(JsonBody::parse(b"").unwrap_err());
+        assert_eq!(code, 422);
+    }
+
+    #[test]
+    fn typed_fields() {
+        let body = JsonBody::parse(br#"{"username":"a","password":5,"is_active":true,"flag":"False","image":null}"#).unwrap();
+        assert_eq!(body.required_str("username").unwrap(), "a");
+        let (code, text) = status(body.required_str("password").unwrap_err());
+        assert_eq!(code, 422);
+        assert!(text.contains("string_type") && text.contains("password"));
+        let (_, text) = status(body.required_str("missing").unwrap_err());
+        assert!(text.contains("Field required"));
+        assert_eq!(body.optional_bool("is_active").unwrap(), Some(true));
+        assert_eq!(body.optional_bool("flag").unwrap(), Some(false));
+        assert_eq!(body.optional_str("image").unwrap(), None);
+        assert!(body.has("image"));
+        assert!(body.optional_bool("username").is_err());
+    }
+
+    #[test]
+    fn forms_decode_like_html_forms() {
+        let fields = parse_form(b"username=al%C3%AFce&password=p%26ss+word%3D&empty=&x").unwrap();
+        assert_eq!(form_field(&fields, "username"), Some("alïce"));
+        assert_eq!(form_field(&fields, "password"), Some("p&ss word="));
+        assert_eq!(form_field(&fields, "empty"), Some(""));
+        assert_eq!(form_field(&fields, "x"), Some(""));
+        assert_eq!(form_field(&fields, "nope"), None);
+        assert!(parse_form(b"username=%zz").is_err());
+        assert!(parse_form(b"username=%C3").is_err());
+        assert!(parse_form(b"username=%").is_err());
+    }
+}

@@ -1,0 +1,74 @@
+//! Table `session` (deviation 1): one row per login. Tokens carry its id as `sid`; a token is
+//! honoured only while its session is live.
+
+use super::users::{User, COLUMNS};
+use super::{changes, int, opt_text, statement, text};
+use crate::error::ApiResult;
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionWithUser {
+    pub session_user_id: String,
+    pub refresh_hash: String,
+    pub session_expires_at: i64,
+    pub session_revoked_at: Option<i64>,
+    #[serde(flatten)]
+    pub user: User,
+}
+
+impl SessionWithUser {
+    pub fn is_live(&self, now_secs: i64) -> bool {
+        self.session_revoked_at.is_none() && self.session_expires_at > now_secs
+    }
+}
+
+pub fn insert(db: &D1Database, id: &str, user_id: &str, refresh_hash: &str, now_secs: i64, expires_at: i64) -> ApiResult<D1PreparedStatement> {
+    statement(
+        db,
+        "INSERT INTO session (id, user_id, refresh_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[text(id), text(user_id), text(refresh_hash), int(now_secs), int(expires_at)],
+    )
+}
+
+/// The session and its user in one query: the only D1 read of an authenticated request.
+pub async fn load_with_user(db: &D1Database, session_id: &str) -> ApiResult<Option<SessionWithUser>> {
+    let user_columns: String = COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT s.user_id AS session_user_id, s.refresh_hash, s.expires_at AS session_expires_at, \
+         s.revoked_at AS session_revoked_at, {user_columns} \
+         FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.id = ?1"
+    );
+    Ok(statement(db, &sql, &[text(session_id)])?.first(None).await?)
+}
+
+/// Swaps the refresh token, only if `old_hash` is still the current one; false means someone
+/// used it first (a reuse or a race), and the caller revokes the session.
+pub async fn rotate(db: &D1Database, id: &str, old_hash: &str, new_hash: &str, expires_at: i64) -> ApiResult<bool> {
+    let result = statement(
+        db,
+        "UPDATE session SET refresh_hash = ?3, expires_at = ?4 WHERE id = ?1 AND refresh_hash = ?2 AND revoked_at IS NULL",
+        &[text(id), text(old_hash), text(new_hash), int(expires_at)],
+    )?
+    .run()
+    .await?;
+    Ok(changes(&result) == 1)
+}
+
+pub fn revoke(db: &D1Database, id: &str, now_secs: i64) -> ApiResult<D1PreparedStatement> {
+    statement(db, "UPDATE session SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", &[text(id), int(now_secs)])
+}
+
+/// Ends every session of a user, except `keep` (the one changing its own password).
+pub fn revoke_all_for_user(db: &D1Database, user_id: &str, keep: Option<&str>, now_secs: i64) -> ApiResult<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE session SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR id <> ?2)",
+        &[text(user_id), opt_text(keep), int(now_secs)],
+    )
+}
+
+/// Sessions that ended long ago are of no use to anyone.
+pub fn purge_ended_before(db: &D1Database, cutoff_secs: i64) -> ApiResult<D1PreparedStatement> {
+    statement(db, "DELETE FROM session WHERE expires_at < ?1 OR revoked_at < ?1", &[int(cutoff_secs)])
+}

@@ -1,0 +1,191 @@
+//! Table `user` (Langflow's). Usernames are unique ignoring ASCII case (`ix_user_username_lower`)
+//! and matched exactly at login, as in Langflow.
+
+use super::{batch, boolean, changes, is_unique_violation, opt_text, statement, text};
+use crate::error::{ApiError, ApiResult};
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement};
+
+pub const COLUMNS: &str =
+    "id, username, password, profile_image, is_active, is_superuser, create_at, updated_at, last_login_at, store_api_key, optins";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    /// The password hash (Langflow's column name).
+    pub password: String,
+    pub profile_image: Option<String>,
+    pub is_active: i64,
+    pub is_superuser: i64,
+    pub create_at: String,
+    pub updated_at: String,
+    pub last_login_at: Option<String>,
+    pub store_api_key: Option<String>,
+    pub optins: Option<String>,
+}
+
+impl User {
+    pub fn active(&self) -> bool {
+        self.is_active != 0
+    }
+
+    pub fn superuser(&self) -> bool {
+        self.is_superuser != 0
+    }
+}
+
+pub async fn find_by_id(db: &D1Database, id: &str) -> ApiResult<Option<User>> {
+    Ok(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE id = ?1"), &[text(id)])?.first(None).await?)
+}
+
+/// Exact (case-sensitive) match, as Langflow's login.
+pub fn by_username(db: &D1Database, username: &str) -> ApiResult<D1PreparedStatement> {
+    statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE username = ?1"), &[text(username)])
+}
+
+pub async fn find_by_username(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
+    Ok(by_username(db, username)?.first(None).await?)
+}
+
+/// Case-insensitive match, as the uniqueness rule.
+pub async fn find_by_username_ignoring_case(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
+    Ok(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE lower(username) = lower(?1)"), &[text(username)])?
+        .first(None)
+        .await?)
+}
+
+#[derive(Debug)]
+pub enum WriteError {
+    UsernameTaken,
+    Db(ApiError),
+}
+
+impl From<ApiError> for WriteError {
+    fn from(err: ApiError) -> Self {
+        WriteError::Db(err)
+    }
+}
+
+/// Inserts a new user; a clash with an existing username (any case) is `UsernameTaken`.
+pub async fn insert(db: &D1Database, user: &User) -> Result<(), WriteError> {
+    let result = statement(
+        db,
+        &format!("INSERT INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        &row_args(user),
+    )?
+    .run()
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => Err(WriteError::UsernameTaken),
+        Err(err) => Err(WriteError::Db(err.into())),
+    }
+}
+
+/// Inserts unless a user with that name (any case) exists; true when this call created it.
+/// Concurrent bootstraps in several isolates create exactly one row.
+pub async fn insert_if_absent(db: &D1Database, user: &User) -> ApiResult<bool> {
+    let result = statement(
+        db,
+        &format!("INSERT OR IGNORE INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        &row_args(user),
+    )?
+    .run()
+    .await?;
+    Ok(changes(&result) == 1)
+}
+
+fn row_args(user: &User) -> [wasm_bindgen::JsValue; 11] {
+    [
+        text(&user.id),
+        text(&user.username),
+        text(&user.password),
+        opt_text(user.profile_image.as_deref()),
+        boolean(user.active()),
+        boolean(user.superuser()),
+        text(&user.create_at),
+        text(&user.updated_at),
+        opt_text(user.last_login_at.as_deref()),
+        opt_text(user.store_api_key.as_deref()),
+        opt_text(user.optins.as_deref()),
+    ]
+}
+
+/// Writes every mutable column of `user` (the caller merged the changes).
+pub async fn update(db: &D1Database, user: &User) -> Result<(), WriteError> {
+    let result = statement(
+        db,
+        "UPDATE \"user\" SET username = ?2, password = ?3, profile_image = ?4, is_active = ?5, is_superuser = ?6, \
+         updated_at = ?8, last_login_at = ?9, store_api_key = ?10, optins = ?11 WHERE id = ?1",
+        // ?7 (create_at) is bound but not written: creation time never changes.
+        &row_args(user),
+    )?
+    .run()
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if is_unique_violation(&err) => Err(WriteError::UsernameTaken),
+        Err(err) => Err(WriteError::Db(err.into())),
+    }
+}
+
+pub fn set_password(db: &D1Database, id: &str, hash: &str, updated_at: &str) -> ApiResult<D1PreparedStatement> {
+    statement(db, "UPDATE \"user\" SET password = ?2, updated_at = ?3 WHERE id = ?1", &[text(id), text(hash), text(updated_at)])
+}
+
+/// A successful login: remember when, and swap in an upgraded hash when there is one.
+pub fn record_login(db: &D1Database, id: &str, at: &str, new_hash: Option<&str>) -> ApiResult<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE \"user\" SET last_login_at = ?2, password = coalesce(?3, password) WHERE id = ?1",
+        &[text(id), text(at), opt_text(new_hash)],
+    )
+}
+
+pub fn set_store_api_key(db: &D1Database, id: &str, token: &str) -> ApiResult<D1PreparedStatement> {
+    statement(db, "UPDATE \"user\" SET store_api_key = ?2 WHERE id = ?1", &[text(id), text(token)])
+}
+
+/// Page of users ordered by username, with the total that match.
+pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) -> ApiResult<(i64, Vec<User>)> {
+    // LIKE wildcards in the search text are matched literally.
+    let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let filter = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\')";
+    let results = batch(
+        db,
+        vec![
+            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(pattern.as_deref())])?,
+            statement(
+                db,
+                &format!("SELECT {COLUMNS} FROM \"user\" WHERE {filter} ORDER BY username LIMIT ?2 OFFSET ?3"),
+                &[opt_text(pattern.as_deref()), super::int(limit), super::int(skip)],
+            )?,
+        ],
+    )
+    .await?;
+    #[derive(Deserialize)]
+    struct Total {
+        total: i64,
+    }
+    let total = results.first().map(|r| r.results::<Total>()).transpose()?.and_then(|t| t.into_iter().next()).map_or(0, |t| t.total);
+    let users = results.get(1).map(|r| r.results::<User>()).transpose()?.unwrap_or_default();
+    Ok((total, users))
+}
+
+/// Deviation 8: the user and everything it owns go in one atomic batch.
+pub async fn delete_with_everything(db: &D1Database, id: &str) -> ApiResult<bool> {
+    let args = [text(id)];
+    let results = batch(
+        db,
+        vec![
+            statement(db, "DELETE FROM session WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM apikey WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM variable WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM flow WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM \"user\" WHERE id = ?1", &args)?,
+        ],
+    )
+    .await?;
+    Ok(results.last().is_some_and(|r| changes(r) == 1))
+}

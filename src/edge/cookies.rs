@@ -1,0 +1,84 @@
+//! Langflow's cookies: `access_token_lf`, `refresh_token_lf`, `apikey_tkn_lflw`, with its
+//! attributes (`expires=` only, HttpOnly, Path=/, SameSite from settings).
+
+use crate::core::time::http_date;
+use crate::settings::{CookieSettings, SameSite};
+
+pub const ACCESS: &str = "access_token_lf";
+pub const REFRESH: &str = "refresh_token_lf";
+pub const STORE_KEY: &str = "apikey_tkn_lflw";
+
+fn build(name: &str, value: &str, expires: Option<i64>, max_age_zero: bool, secure: bool, same_site: SameSite, domain: Option<&str>) -> String {
+    let mut cookie = format!("{name}={value}");
+    if let Some(at) = expires {
+        cookie.push_str(&format!("; expires={}", http_date(at)));
+    }
+    cookie.push_str("; HttpOnly");
+    if max_age_zero {
+        cookie.push_str("; Max-Age=0");
+    }
+    cookie.push_str("; Path=/");
+    cookie.push_str(&format!("; SameSite={}", same_site.as_str()));
+    if secure || same_site == SameSite::None {
+        cookie.push_str("; Secure");
+    }
+    if let Some(domain) = domain {
+        cookie.push_str(&format!("; Domain={domain}"));
+    }
+    cookie
+}
+
+/// Python's http.cookies quotes values with characters outside its legal set (`=` in Fernet).
+fn quoted(value: &str) -> String {
+    if value.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~:".contains(c)) {
+        value.to_string()
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+pub fn access(settings: &CookieSettings, token: &str, expires: Option<i64>) -> String {
+    build(ACCESS, token, expires, false, settings.access_secure, settings.access_same_site, settings.domain.as_deref())
+}
+
+pub fn refresh(settings: &CookieSettings, token: &str, expires: i64) -> String {
+    build(REFRESH, token, Some(expires), false, settings.refresh_secure, settings.refresh_same_site, settings.domain.as_deref())
+}
+
+/// Langflow writes `str(user.store_api_key)`: the literal `None` when the user has no store key.
+pub fn store_key(settings: &CookieSettings, value: Option<&str>) -> String {
+    let value = value.map_or_else(|| "None".to_string(), quoted);
+    build(STORE_KEY, &value, None, false, settings.refresh_secure, settings.refresh_same_site, settings.domain.as_deref())
+}
+
+/// The three deleting cookies `/logout` sends.
+pub fn cleared(settings: &CookieSettings, now_secs: i64) -> [String; 3] {
+    let clear = |name| build(name, "\"\"", Some(now_secs), true, false, SameSite::Lax, settings.domain.as_deref());
+    [clear(REFRESH), clear(ACCESS), clear(STORE_KEY)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> CookieSettings {
+        CookieSettings { access_secure: false, refresh_secure: false, access_same_site: SameSite::Lax, refresh_same_site: SameSite::Lax, domain: None }
+    }
+
+    #[test]
+    fn attributes_match_langflow() {
+        let cookie = refresh(&settings(), "tok", 1_796_390_757);
+        assert_eq!(cookie, "refresh_token_lf=tok; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Path=/; SameSite=lax");
+        assert_eq!(access(&settings(), "tok", None), "access_token_lf=tok; HttpOnly; Path=/; SameSite=lax");
+        assert_eq!(store_key(&settings(), None), "apikey_tkn_lflw=None; HttpOnly; Path=/; SameSite=lax");
+        assert!(store_key(&settings(), Some("gAAAA==")).starts_with("apikey_tkn_lflw=\"gAAAA==\";"));
+        let [first, ..] = cleared(&settings(), 1_796_390_757);
+        assert_eq!(first, "refresh_token_lf=\"\"; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=lax");
+    }
+
+    #[test]
+    fn secure_flags_follow_settings() {
+        let s = CookieSettings { access_secure: true, domain: Some("example.com".into()), ..settings() };
+        assert!(access(&s, "t", None).ends_with("; Secure; Domain=example.com"));
+    }
+}

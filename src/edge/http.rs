@@ -1,0 +1,157 @@
+//! The request as the handlers see it, and response builders. Headers common to every answer
+//! are added here.
+
+use crate::core::csrf::{self, BrowserSignals};
+use crate::core::request_body::{parse_form, JsonBody};
+use crate::error::{ApiError, ApiResult};
+use serde::Serialize;
+use worker::{Headers, Method, Request, Response};
+
+/// Bodies of auth and user routes are small; anything larger is refused before it is parsed.
+pub const SMALL_BODY_LIMIT: usize = 64 * 1024;
+
+pub struct Req {
+    pub inner: Request,
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub host: String,
+    pub now_ms: i64,
+}
+
+impl Req {
+    pub fn new(inner: Request, now_ms: i64) -> ApiResult<Req> {
+        let url = inner.url()?;
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let query = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        Ok(Req { method: inner.method(), path: url.path().to_string(), query, host, now_ms, inner })
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        self.now_ms.div_euclid(1000)
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.inner.headers().get(name).ok().flatten()
+    }
+
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A cookie's value, without the quotes Python's http.cookies adds around some values.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.header("cookie")?;
+        header.split(';').find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key.trim() == name).then(|| value.trim().trim_matches('"').to_string())
+        })
+    }
+
+    /// The client address Cloudflare reports; the rate limiter counts per this value.
+    pub fn client_ip(&self) -> String {
+        self.header("cf-connecting-ip").unwrap_or_else(|| "unknown".into())
+    }
+
+    pub fn is_state_changing(&self) -> bool {
+        !matches!(self.method, Method::Get | Method::Head | Method::Options)
+    }
+
+    /// Deviation 7: a browser said this request comes from another site.
+    pub fn is_cross_site(&self) -> bool {
+        let (origin, referer, fetch_site) = (self.header("origin"), self.header("referer"), self.header("sec-fetch-site"));
+        csrf::is_cross_site(&BrowserSignals {
+            host: &self.host,
+            origin: origin.as_deref(),
+            referer: referer.as_deref(),
+            sec_fetch_site: fetch_site.as_deref(),
+        })
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default().to_ascii_lowercase()
+    }
+
+    /// The body, refused with 413 past `limit` bytes (checked on the declared length first, so a
+    /// huge upload is not read at all).
+    pub async fn body(&mut self, limit: usize) -> ApiResult<Vec<u8>> {
+        if let Some(length) = self.header("content-length").and_then(|v| v.trim().parse::<u64>().ok()) {
+            if length > limit as u64 {
+                return Err(ApiError::payload_too_large(limit));
+            }
+        }
+        let bytes = self.inner.bytes().await.map_err(|_| ApiError::bad_request("Could not read the request body."))?;
+        if bytes.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        Ok(bytes)
+    }
+
+    /// A JSON object body. A form or other non-JSON content type is a 422, as in FastAPI.
+    pub async fn json_body(&mut self, limit: usize) -> ApiResult<JsonBody> {
+        let content_type = self.content_type();
+        if !content_type.is_empty() && !content_type.contains("json") {
+            return Err(ApiError::unprocessable(
+                "model_attributes_type",
+                &["body"],
+                "Input should be a valid dictionary or object to extract fields from (send JSON with Content-Type: application/json)",
+            ));
+        }
+        JsonBody::parse(&self.body(limit).await?)
+    }
+
+    /// An `application/x-www-form-urlencoded` body (the OAuth2 password form).
+    pub async fn form_body(&mut self, limit: usize) -> ApiResult<Vec<(String, String)>> {
+        let content_type = self.content_type();
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
+            let loc = if content_type.contains("json") { "a JSON body" } else { "this content type" };
+            return Err(ApiError::unprocessable(
+                "missing",
+                &["body", "username"],
+                format!("Field required (this endpoint takes an application/x-www-form-urlencoded form, not {loc})"),
+            ));
+        }
+        parse_form(&self.body(limit).await?)
+    }
+}
+
+/// Headers on every answer: no sniffing, no caching of auth answers, and Langflow's open CORS
+/// (`*` without credentials, so cookies never travel cross-origin).
+pub fn add_common_headers(headers: &mut Headers) {
+    let _ = headers.set("x-content-type-options", "nosniff");
+    if !headers.has("cache-control").unwrap_or(false) {
+        let _ = headers.set("cache-control", "no-store");
+    }
+    let _ = headers.set("access-control-allow-origin", "*");
+    let _ = headers.set("vary", "Origin");
+}
+
+pub fn json_response(status: u16, body: String) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
+}
+
+pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response> {
+    let body = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(json_response(status, body))
+}
+
+pub fn empty(status: u16) -> Response {
+    Response::builder().with_status(status).empty()
+}
+
+/// Appends a `Set-Cookie` header (several may be set on one answer).
+pub fn set_cookie(response: &mut Response, cookie: &str) {
+    let _ = response.headers_mut().append("set-cookie", cookie);
+}
+
+/// 16 or 32 bytes from the platform's CSPRNG (crypto.getRandomValues in workerd).
+pub fn random_bytes<const N: usize>() -> ApiResult<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
+    Ok(bytes)
+}

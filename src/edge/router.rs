@@ -1,0 +1,40 @@
+//! Method and path to handler. Paths match with or without a trailing slash, as Langflow's
+//! clients use both.
+
+use super::http::{self, Req};
+use super::routes::{auth, health, users};
+use super::App;
+use crate::error::{ApiError, ApiResult};
+use worker::{Method, Response};
+
+pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
+    let path = req.path.clone();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let method = req.method.clone();
+    match (method, segments.as_slice()) {
+        (Method::Get, ["health_check"]) => health::health_check(&app.db).await,
+        (Method::Post, ["api", "v1", "login"]) => auth::login(req, app).await,
+        (Method::Get, ["api", "v1", "auto_login"]) => auth::auto_login(req, app).await,
+        (Method::Post, ["api", "v1", "refresh"]) => auth::refresh(req, app).await,
+        (Method::Post, ["api", "v1", "logout"]) => auth::logout(req, app).await,
+        (Method::Get, ["api", "v1", "session"]) => auth::session(req, app).await,
+        (Method::Get, ["api", "v1", "users", "whoami"]) => users::whoami(req, app).await,
+        (Method::Post, ["api", "v1", "users"]) => users::create(req, app).await,
+        (Method::Get, ["api", "v1", "users"]) => users::list(req, app).await,
+        (Method::Get, ["api", "v1", "users", id]) => users::read(req, app, id).await,
+        (Method::Patch, ["api", "v1", "users", id]) => users::update(req, app, id).await,
+        (Method::Delete, ["api", "v1", "users", id]) => users::delete(req, app, id).await,
+        (Method::Patch, ["api", "v1", "users", id, "reset-password"]) => users::reset_password(req, app, id).await,
+        _ => Err(ApiError::not_found("Not Found")),
+    }
+}
+
+/// CORS preflight, as Langflow answers it: any origin, no credentials.
+pub fn preflight() -> Response {
+    let mut response = http::empty(200);
+    let headers = response.headers_mut();
+    let _ = headers.set("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    let _ = headers.set("access-control-allow-headers", "authorization, content-type, x-api-key");
+    let _ = headers.set("access-control-max-age", "600");
+    response
+}

@@ -1,0 +1,238 @@
+//! `/api/v1/login`, `/auto_login`, `/refresh`, `/logout`, `/session`.
+
+use crate::core::password::{self, Verification};
+use crate::core::rate_limit::exceeded;
+use crate::core::request_body::form_field;
+use crate::core::token::{self, TokenType};
+use crate::core::{hex, ids, time};
+use crate::db::{self, login_attempts, sessions, users::User};
+use crate::edge::auth::{self, Via};
+use crate::edge::http::{self, random_bytes, Req, SMALL_BODY_LIMIT};
+use crate::edge::schemas::{TokenPair, UserRead};
+use crate::edge::{cookies, App};
+use crate::error::{ApiError, ApiResult};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use worker::{D1PreparedStatement, Response};
+
+fn refresh_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A new login session: its row, and the token pair that names it.
+struct NewSession {
+    access: String,
+    refresh: String,
+    insert: D1PreparedStatement,
+}
+
+fn start_session(app: &App, user_id: &str, now_secs: i64) -> ApiResult<NewSession> {
+    let settings = &app.state.settings;
+    let sid = ids::uuid_v4(random_bytes::<16>()?);
+    let access = token::issue(&app.state.tokens, user_id, TokenType::Access, &sid, now_secs, settings.access_token_expire_secs);
+    let refresh = token::issue(&app.state.tokens, user_id, TokenType::Refresh, &sid, now_secs, settings.refresh_token_expire_secs);
+    let insert = sessions::insert(&app.db, &sid, user_id, &refresh_hash(&refresh), now_secs, now_secs + settings.refresh_token_expire_secs)?;
+    Ok(NewSession { access, refresh, insert })
+}
+
+/// The token pair as JSON plus Langflow's cookies.
+fn token_response(app: &App, access: &str, refresh: &str, now_secs: i64, access_expires: bool, store_key: Option<Option<&str>>) -> ApiResult<Response> {
+    let settings = &app.state.settings;
+    let mut response = http::json(200, &TokenPair { access_token: access, refresh_token: refresh, token_type: "bearer" })?;
+    let refresh_expires = now_secs + settings.refresh_token_expire_secs;
+    http::set_cookie(&mut response, &cookies::refresh(&settings.cookies, refresh, refresh_expires));
+    let access_expires = access_expires.then_some(now_secs + settings.access_token_expire_secs);
+    http::set_cookie(&mut response, &cookies::access(&settings.cookies, access, access_expires));
+    if let Some(store_key) = store_key {
+        http::set_cookie(&mut response, &cookies::store_key(&settings.cookies, store_key));
+    }
+    Ok(response)
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::unauthorized("Incorrect username or password").with_header("WWW-Authenticate", "Bearer")
+}
+
+/// POST /api/v1/login — the OAuth2 password form.
+pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
+    if req.is_cross_site() {
+        return Err(ApiError::cross_site());
+    }
+    let form = req.form_body(SMALL_BODY_LIMIT).await?;
+    let username = form_field(&form, "username").ok_or_else(|| ApiError::missing_field("body", "username"))?.to_string();
+    let password = form_field(&form, "password").ok_or_else(|| ApiError::missing_field("body", "password"))?.to_string();
+    let now = req.now_secs();
+    let limits = &app.state.settings.rate_limits;
+    let db = &app.db;
+
+    // Attempts are counted before the password is checked (atomically, in every isolate), and
+    // taken back when it was right: only failures count against the limits.
+    let counted_keys = if limits.enabled {
+        vec![format!("ip:{}", req.client_ip()), format!("account:{}", username.to_lowercase())]
+    } else {
+        Vec::new()
+    };
+    let user: Option<User> = if limits.enabled {
+        let results = db::batch(
+            db,
+            vec![
+                login_attempts::record(db, &counted_keys[0], 60, now)?,
+                login_attempts::record(db, &counted_keys[1], limits.account_window_secs, now)?,
+                db::users::by_username(db, &username)?,
+            ],
+        )
+        .await?;
+        let counter = |i: usize| results.get(i).map(login_attempts::counter_of).transpose().map(Option::flatten);
+        let by_ip = counter(0)?.and_then(|c| exceeded(c, limits.failures_per_ip_per_minute, 60, now));
+        let by_account = counter(1)?.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
+        if let Some(retry_after) = by_ip.max(by_account) {
+            return Err(ApiError::too_many_requests(retry_after));
+        }
+        results.get(2).map(|r| r.results::<User>()).transpose()?.and_then(|rows| rows.into_iter().next())
+    } else {
+        db::users::find_by_username(db, &username).await?
+    };
+
+    // Unknown usernames cost the same time as wrong passwords.
+    let verification = password::verify_password(&password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
+    let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
+        return Err(wrong_credentials());
+    };
+    // Langflow refuses the legacy default password for the bootstrap account.
+    let superuser_name = &app.state.settings.superuser;
+    if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
+        return Err(wrong_credentials());
+    }
+    let mut forgive = Vec::new();
+    for key in &counted_keys {
+        forgive.push(login_attempts::forgive(db, key)?);
+    }
+    // Deviation 2: the account's state is told only to whoever knows its password.
+    if !user.active() {
+        db::batch(db, forgive).await?;
+        return Err(match user.last_login_at {
+            None => ApiError::bad_request("Waiting for approval"),
+            Some(_) => ApiError::unauthorized("Inactive user"),
+        });
+    }
+    let session = start_session(app, &user.id, now)?;
+    let upgraded_hash = needs_rehash.then(|| random_bytes::<16>().map(|salt| password::hash_password(&password, salt))).transpose()?;
+    let mut writes = vec![session.insert, db::users::record_login(db, &user.id, &time::iso_micros(req.now_ms), upgraded_hash.as_deref())?];
+    writes.extend(forgive);
+    db::batch(db, writes).await?;
+    schedule_housekeeping(app, now);
+    token_response(app, &session.access, &session.refresh, now, true, Some(user.store_api_key.as_deref()))
+}
+
+/// Now and then, after a login, drop sessions and counters that ended over a day ago.
+fn schedule_housekeeping(app: &App, now: i64) {
+    let Ok(roll) = random_bytes::<1>() else { return };
+    if roll[0] >= 8 {
+        return; // about one login in 32
+    }
+    let db = app.db.clone();
+    app.ctx.wait_until(async move {
+        let cutoff = now - 86_400;
+        let statements = [sessions::purge_ended_before(&db, cutoff), login_attempts::purge_older_than(&db, cutoff)];
+        if let Ok(statements) = statements.into_iter().collect::<ApiResult<Vec<_>>>() {
+            let _ = db::batch(&db, statements).await;
+        }
+    });
+}
+
+/// GET /api/v1/auto_login — tokens for the superuser when auto-login is on (deviation 5).
+pub async fn auto_login(req: &mut Req, app: &App) -> ApiResult<Response> {
+    if !app.auto_login_for(req) {
+        return Err(ApiError::with_body(403, json!({ "detail": { "message": "Auto login is disabled.", "auto_login": false } })));
+    }
+    let user = db::users::find_by_username_ignoring_case(&app.db, &app.state.settings.superuser)
+        .await?
+        .ok_or_else(|| ApiError::internal("bootstrap superuser missing"))?;
+    if !user.active() {
+        return Err(ApiError::unauthorized("User account is inactive"));
+    }
+    let now = req.now_secs();
+    let session = start_session(app, &user.id, now)?;
+    db::batch(&app.db, vec![session.insert]).await?;
+    // Langflow sets the access cookie for the browser session only here, and an empty store key.
+    token_response(app, &session.access, &session.refresh, now, false, Some(Some("")))
+}
+
+fn invalid_refresh() -> ApiError {
+    ApiError::unauthorized("Invalid refresh token")
+}
+
+/// POST /api/v1/refresh — rotates the refresh token; a reused one ends its session (deviation 1).
+pub async fn refresh(req: &mut Req, app: &App) -> ApiResult<Response> {
+    if req.is_cross_site() {
+        return Err(ApiError::cross_site());
+    }
+    let Some(presented) = req.cookie(cookies::REFRESH).filter(|t| !t.is_empty()) else {
+        return Err(invalid_refresh().with_header("WWW-Authenticate", "Bearer"));
+    };
+    let now = req.now_secs();
+    let claims = token::verify(&app.state.tokens, &presented, TokenType::Refresh, now).map_err(|_| invalid_refresh())?;
+    let sid = claims.sid.ok_or_else(invalid_refresh)?;
+    let found = sessions::load_with_user(&app.db, &sid).await?.ok_or_else(invalid_refresh)?;
+    if found.session_user_id != claims.sub || !found.is_live(now) {
+        return Err(invalid_refresh());
+    }
+    let presented_hash = refresh_hash(&presented);
+    if !bool::from(presented_hash.as_bytes().ct_eq(found.refresh_hash.as_bytes())) {
+        // An older refresh token of this session: someone kept a copy. End the session.
+        db::batch(&app.db, vec![sessions::revoke(&app.db, &sid, now)?]).await?;
+        return Err(invalid_refresh());
+    }
+    if !found.user.active() {
+        return Err(ApiError::unauthorized("User account is inactive"));
+    }
+    let settings = &app.state.settings;
+    let access = token::issue(&app.state.tokens, &found.user.id, TokenType::Access, &sid, now, settings.access_token_expire_secs);
+    let refresh = token::issue(&app.state.tokens, &found.user.id, TokenType::Refresh, &sid, now, settings.refresh_token_expire_secs);
+    let rotated = sessions::rotate(&app.db, &sid, &presented_hash, &refresh_hash(&refresh), now + settings.refresh_token_expire_secs).await?;
+    if !rotated {
+        db::batch(&app.db, vec![sessions::revoke(&app.db, &sid, now)?]).await?;
+        return Err(invalid_refresh());
+    }
+    token_response(app, &access, &refresh, now, true, None)
+}
+
+/// POST /api/v1/logout — always 200; ends the session the request's tokens belong to.
+pub async fn logout(req: &mut Req, app: &App) -> ApiResult<Response> {
+    if req.is_cross_site() {
+        return Err(ApiError::cross_site());
+    }
+    let now = req.now_secs();
+    let tokens = &app.state.tokens;
+    let from_access = auth::access_token(req).and_then(|(t, _)| token::verify(tokens, &t, TokenType::Access, now).ok());
+    let from_refresh = req.cookie(cookies::REFRESH).and_then(|t| token::verify(tokens, &t, TokenType::Refresh, now).ok());
+    let mut revocations = Vec::new();
+    let mut seen = Vec::new();
+    for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid) {
+        if !seen.contains(&sid) {
+            revocations.push(sessions::revoke(&app.db, &sid, now)?);
+            seen.push(sid);
+        }
+    }
+    if !revocations.is_empty() {
+        db::batch(&app.db, revocations).await?;
+    }
+    let mut response = http::json(200, &json!({ "message": "Logout successful" }))?;
+    for cookie in cookies::cleared(&app.state.settings.cookies, now) {
+        http::set_cookie(&mut response, &cookie);
+    }
+    Ok(response)
+}
+
+/// GET /api/v1/session — never fails; says whether the token or cookie is good.
+pub async fn session(req: &mut Req, app: &App) -> ApiResult<Response> {
+    let principal = auth::optional_token_user(req, app).await.filter(|p| p.via != Via::ApiKey);
+    match principal {
+        Some(p) => http::json(
+            200,
+            &json!({ "authenticated": true, "user": UserRead::from(&p.user), "store_api_key": p.user.store_api_key }),
+        ),
+        None => http::json(200, &json!({ "authenticated": false, "user": null, "store_api_key": null })),
+    }
+}

@@ -1,0 +1,123 @@
+//! Per-isolate state: settings, the Fernet key ring and the JWT keys, built on the first request
+//! and reused by every later one in the same isolate.
+
+use super::http::random_bytes;
+use crate::core::secret_key::{self, Derivation};
+use crate::core::{fernet::KeyRing, ids, password, time, token::TokenKeys};
+use crate::db::{self, app_secrets, users::User};
+use crate::error::{ApiError, ApiResult};
+use crate::settings::{ConfigError, Settings};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use worker::{console_warn, D1Database, Env};
+
+pub struct AppState {
+    pub settings: Settings,
+    pub fernet: KeyRing,
+    pub tokens: TokenKeys,
+    /// Set once the bootstrap superuser is known to exist, so later requests skip the check.
+    superuser_ready: Cell<bool>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<Rc<AppState>>> = const { RefCell::new(None) };
+}
+
+fn env_string(env: &Env, name: &str) -> Option<String> {
+    js_sys::Reflect::get(env, &name.into()).ok().and_then(|v| v.as_string())
+}
+
+/// Langflow's default optins for a new user.
+pub const DEFAULT_OPTINS: &str = r#"{"github_starred":false,"dialog_dismissed":false,"discord_clicked":false}"#;
+
+pub async fn load(env: &Env, db: &D1Database, now_secs: i64) -> ApiResult<Rc<AppState>> {
+    if let Some(state) = STATE.with(|s| s.borrow().clone()) {
+        return Ok(state);
+    }
+    let settings = Settings::from_lookup(|name| env_string(env, name))?;
+    let secret = match &settings.secret_key {
+        Some(secret) => secret.clone(),
+        None => {
+            console_warn!(
+                "LANGFLOW_SECRET_KEY is not set: using a key generated once and kept in D1 (table app_secret). \
+                 Set your own with `wrangler secret put LANGFLOW_SECRET_KEY`."
+            );
+            let candidate = secret_key::generate_secret(random_bytes::<32>()?);
+            app_secrets::get_or_insert(db, "secret_key", &candidate, now_secs).await?
+        }
+    };
+    let named = std::iter::once(("LANGFLOW_SECRET_KEY", secret.as_str()))
+        .chain(settings.secret_key_fallbacks.iter().map(|s| ("LANGFLOW_SECRET_KEY_FALLBACKS", s.as_str())));
+    for (variable, value) in named {
+        if secret_key::derive(value).derivation == Derivation::Sha256Fallback {
+            console_warn!(
+                "{variable}: a secret of 32+ characters that is not a url-safe base64 Fernet key (Langflow fails to \
+                 encrypt with such a key); deriving the encryption key from it with SHA-256 instead."
+            );
+        }
+    }
+    let state = Rc::new(AppState {
+        fernet: secret_key::key_ring(&secret, &settings.secret_key_fallbacks),
+        tokens: TokenKeys::new(&secret, &settings.secret_key_fallbacks),
+        settings,
+        superuser_ready: Cell::new(false),
+    });
+    STATE.with(|s| *s.borrow_mut() = Some(state.clone()));
+    Ok(state)
+}
+
+impl AppState {
+    /// Creates the bootstrap superuser (`LANGFLOW_SUPERUSER`) if no user of that name exists,
+    /// as Langflow does at start-up. The password from the environment applies only here.
+    pub async fn ensure_superuser(&self, db: &D1Database, now_ms: i64) -> ApiResult<()> {
+        if self.superuser_ready.get() {
+            return Ok(());
+        }
+        let name = &self.settings.superuser;
+        if db::users::find_by_username_ignoring_case(db, name).await?.is_some() {
+            self.superuser_ready.set(true);
+            return Ok(());
+        }
+        let password = match &self.settings.superuser_password {
+            Some(pw) => {
+                password::check_policy(pw).map_err(|e| ConfigError {
+                    variable: "LANGFLOW_SUPERUSER_PASSWORD",
+                    problem: format!("is not a usable password ({})", e.message().trim_end_matches('.')),
+                })?;
+                if pw == "langflow" {
+                    return Err(ConfigError {
+                        variable: "LANGFLOW_SUPERUSER_PASSWORD",
+                        problem: "is the legacy default `langflow`, which Langflow refuses; choose another".into(),
+                    }
+                    .into());
+                }
+                pw.clone()
+            }
+            // Auto-login never asks for this password; nobody needs to know it.
+            None => secret_key::generate_secret(random_bytes::<32>()?),
+        };
+        let now = time::iso_micros(now_ms);
+        let user = User {
+            id: ids::uuid_v4(random_bytes::<16>()?),
+            username: name.clone(),
+            password: password::hash_password(&password, random_bytes::<16>()?),
+            profile_image: None,
+            is_active: 1,
+            is_superuser: 1,
+            create_at: now.clone(),
+            updated_at: now,
+            last_login_at: None,
+            store_api_key: None,
+            optins: Some(DEFAULT_OPTINS.into()),
+        };
+        db::users::insert_if_absent(db, &user).await?;
+        self.superuser_ready.set(true);
+        Ok(())
+    }
+
+    pub fn encrypt(&self, plaintext: &str, now_secs: i64) -> ApiResult<String> {
+        self.fernet
+            .encrypt(plaintext.as_bytes(), now_secs.max(0) as u64, random_bytes::<16>()?)
+            .map_err(|e| ApiError::internal(format!("encryption failed: {e}")))
+    }
+}

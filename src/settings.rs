@@ -1,0 +1,316 @@
+//! Settings, parsed once per isolate from the worker's environment (`.env`, `.dev.vars`,
+//! `[vars]`, `wrangler secret put`). Names and defaults are Langflow's; see DESIGN.md §3.
+
+use std::fmt;
+
+/// Every variable this worker reads. Unknown `LANGFLOW_*` variables are ignored, as Langflow does
+/// with settings outside this worker's scope.
+pub const VARIABLES: &[&str] = &[
+    "LANGFLOW_AUTO_LOGIN",
+    "LANGFLOW_SUPERUSER",
+    "LANGFLOW_SUPERUSER_PASSWORD",
+    "LANGFLOW_SECRET_KEY",
+    "LANGFLOW_SECRET_KEY_FALLBACKS",
+    "LANGFLOW_NEW_USER_IS_ACTIVE",
+    "LANGFLOW_ENABLE_SIGNUP",
+    "LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS",
+    "LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS",
+    "LANGFLOW_ACCESS_SECURE",
+    "LANGFLOW_REFRESH_SECURE",
+    "LANGFLOW_ACCESS_SAME_SITE",
+    "LANGFLOW_REFRESH_SAME_SITE",
+    "LANGFLOW_COOKIE_DOMAIN",
+    "LANGFLOW_RATE_LIMIT_ENABLED",
+    "LANGFLOW_RATE_LIMIT_PER_MINUTE",
+    "LANGFLOW_ACCOUNT_LOCKOUT_THRESHOLD",
+    "LANGFLOW_ACCOUNT_LOCKOUT_SECONDS",
+    "LANGFLOW_RESET_PASSWORD_PER_MINUTE",
+    "LANGFLOW_DISABLE_TRACK_APIKEY_USAGE",
+];
+
+/// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
+/// loopback host" (deviation 5), so a deployed worker is never open by accident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoLogin {
+    On,
+    Off,
+    LoopbackOnly,
+}
+
+impl AutoLogin {
+    pub fn enabled_for_host(self, host: &str) -> bool {
+        match self {
+            AutoLogin::On => true,
+            AutoLogin::Off => false,
+            AutoLogin::LoopbackOnly => is_loopback_host(host),
+        }
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` and `[::1]`, with or without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host.as_str(), |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) { name } else { host.as_str() }
+        })
+    };
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "::1"
+        || name
+            .strip_prefix("127.")
+            .is_some_and(|rest| rest.split('.').count() == 3 && rest.split('.').all(|p| p.parse::<u8>().is_ok()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    Lax,
+    Strict,
+    None,
+}
+
+impl SameSite {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Lax => "lax",
+            SameSite::Strict => "strict",
+            SameSite::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieSettings {
+    pub access_secure: bool,
+    pub refresh_secure: bool,
+    pub access_same_site: SameSite,
+    pub refresh_same_site: SameSite,
+    pub domain: Option<String>,
+}
+
+/// Brute-force limits (deviation 6). Failed logins are counted per client IP and per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    pub enabled: bool,
+    /// Failed logins per client IP per minute (`LANGFLOW_RATE_LIMIT_PER_MINUTE`, Langflow's name).
+    pub failures_per_ip_per_minute: u32,
+    /// Failed logins per account within `account_window_secs`.
+    pub failures_per_account: u32,
+    pub account_window_secs: u32,
+    /// Password-reset attempts per user per minute (Langflow: 5).
+    pub resets_per_user_per_minute: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub auto_login: AutoLogin,
+    pub superuser: String,
+    pub superuser_password: Option<String>,
+    /// `None`: a key is generated once and kept in D1 (deviation 4).
+    pub secret_key: Option<String>,
+    pub secret_key_fallbacks: Vec<String>,
+    pub new_user_is_active: bool,
+    pub enable_signup: bool,
+    pub access_token_expire_secs: i64,
+    pub refresh_token_expire_secs: i64,
+    pub cookies: CookieSettings,
+    pub rate_limits: RateLimits,
+    pub track_api_key_usage: bool,
+}
+
+/// A value that cannot be used. The message names the variable and says how to fix it; it never
+/// repeats the value, which may be a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Configuration error: {} {}. Fix it in .env (local) or with `wrangler secret put {}` / [vars] in wrangler.toml (deployed).",
+            self.variable, self.problem, self.variable
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Langflow (pydantic) boolean spellings.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+impl Settings {
+    /// Parses every variable through `lookup` (the worker's env, or a map in tests). Empty values
+    /// count as unset, as in a `.env` line `NAME=`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let boolean = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => parse_bool(&v).ok_or_else(|| ConfigError {
+                    variable: name,
+                    problem: "must be a boolean (True or False)".into(),
+                }),
+            }
+        };
+        let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse::<u32>().ok().filter(|n| *n >= min).ok_or_else(|| ConfigError {
+                    variable: name,
+                    problem: format!("must be a whole number of at least {min}"),
+                }),
+            }
+        };
+        let same_site = |name: &'static str| -> Result<SameSite, ConfigError> {
+            match get(name).map(|v| v.trim().to_ascii_lowercase()) {
+                None => Ok(SameSite::Lax),
+                Some(v) if v == "lax" => Ok(SameSite::Lax),
+                Some(v) if v == "strict" => Ok(SameSite::Strict),
+                Some(v) if v == "none" => Ok(SameSite::None),
+                Some(_) => Err(ConfigError { variable: name, problem: "must be lax, strict or none".into() }),
+            }
+        };
+
+        let auto_login = match get("LANGFLOW_AUTO_LOGIN") {
+            None => AutoLogin::LoopbackOnly,
+            Some(_) if boolean("LANGFLOW_AUTO_LOGIN", false)? => AutoLogin::On,
+            Some(_) => AutoLogin::Off,
+        };
+        let superuser = get("LANGFLOW_SUPERUSER").map(|s| s.trim().to_string()).unwrap_or_else(|| "langflow".into());
+        // Secrets are taken as written: surrounding spaces would be part of a Langflow secret too.
+        let superuser_password = lookup("LANGFLOW_SUPERUSER_PASSWORD").filter(|v| !v.is_empty());
+        if auto_login == AutoLogin::Off && superuser_password.is_none() {
+            return Err(ConfigError {
+                variable: "LANGFLOW_SUPERUSER_PASSWORD",
+                problem: "must be set when LANGFLOW_AUTO_LOGIN is False (it is the superuser's password)".into(),
+            });
+        }
+        let secret_key = lookup("LANGFLOW_SECRET_KEY").filter(|v| !v.is_empty());
+        let secret_key_fallbacks = get("LANGFLOW_SECRET_KEY_FALLBACKS")
+            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+            .unwrap_or_default();
+        let cookie_domain = get("LANGFLOW_COOKIE_DOMAIN").map(|s| s.trim().to_string());
+        if let Some(domain) = &cookie_domain {
+            if !domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+                return Err(ConfigError { variable: "LANGFLOW_COOKIE_DOMAIN", problem: "must be a host name such as example.com".into() });
+            }
+        }
+
+        Ok(Settings {
+            auto_login,
+            superuser,
+            superuser_password,
+            secret_key,
+            secret_key_fallbacks,
+            new_user_is_active: boolean("LANGFLOW_NEW_USER_IS_ACTIVE", false)?,
+            enable_signup: boolean("LANGFLOW_ENABLE_SIGNUP", true)?,
+            access_token_expire_secs: number("LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS", 3600, 1)?.into(),
+            refresh_token_expire_secs: number("LANGFLOW_REFRESH_TOKEN_EXPIRE_SECONDS", 604_800, 1)?.into(),
+            cookies: CookieSettings {
+                access_secure: boolean("LANGFLOW_ACCESS_SECURE", false)?,
+                refresh_secure: boolean("LANGFLOW_REFRESH_SECURE", false)?,
+                access_same_site: same_site("LANGFLOW_ACCESS_SAME_SITE")?,
+                refresh_same_site: same_site("LANGFLOW_REFRESH_SAME_SITE")?,
+                domain: cookie_domain,
+            },
+            rate_limits: RateLimits {
+                enabled: boolean("LANGFLOW_RATE_LIMIT_ENABLED", true)?,
+                failures_per_ip_per_minute: number("LANGFLOW_RATE_LIMIT_PER_MINUTE", 5, 1)?,
+                failures_per_account: number("LANGFLOW_ACCOUNT_LOCKOUT_THRESHOLD", 10, 1)?,
+                account_window_secs: number("LANGFLOW_ACCOUNT_LOCKOUT_SECONDS", 900, 1)?,
+                resets_per_user_per_minute: number("LANGFLOW_RESET_PASSWORD_PER_MINUTE", 5, 1)?,
+            },
+            track_api_key_usage: !boolean("LANGFLOW_DISABLE_TRACK_APIKEY_USAGE", false)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_langflow_and_deviation_5() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.auto_login, AutoLogin::LoopbackOnly);
+        assert_eq!(s.superuser, "langflow");
+        assert!(!s.new_user_is_active);
+        assert!(s.enable_signup);
+        assert_eq!((s.access_token_expire_secs, s.refresh_token_expire_secs), (3600, 604_800));
+        assert!(s.rate_limits.enabled);
+        assert_eq!(s.rate_limits.failures_per_ip_per_minute, 5);
+        assert!(s.track_api_key_usage);
+        assert_eq!(s.secret_key, None);
+    }
+
+    #[test]
+    fn accepts_langflow_boolean_spellings() {
+        for (text, value) in [("True", true), ("true", true), ("1", true), ("yes", true), ("False", false), ("false", false), ("0", false), ("off", false)] {
+            let s = parse(&[("LANGFLOW_NEW_USER_IS_ACTIVE", text)]).unwrap();
+            assert_eq!(s.new_user_is_active, value, "{text}");
+        }
+        let s = parse(&[("LANGFLOW_AUTO_LOGIN", "True")]).unwrap();
+        assert_eq!(s.auto_login, AutoLogin::On);
+    }
+
+    #[test]
+    fn unparsable_values_name_the_variable() {
+        let err = parse(&[("LANGFLOW_NEW_USER_IS_ACTIVE", "maybe")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_NEW_USER_IS_ACTIVE");
+        assert!(err.to_string().contains("LANGFLOW_NEW_USER_IS_ACTIVE"));
+        assert!(!err.to_string().contains("maybe"));
+        let err = parse(&[("LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS", "1h")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_ACCESS_TOKEN_EXPIRE_SECONDS");
+        let err = parse(&[("LANGFLOW_RATE_LIMIT_PER_MINUTE", "-3")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_RATE_LIMIT_PER_MINUTE");
+        let err = parse(&[("LANGFLOW_ACCESS_SAME_SITE", "sometimes")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_ACCESS_SAME_SITE");
+    }
+
+    #[test]
+    fn auto_login_off_requires_a_superuser_password() {
+        let err = parse(&[("LANGFLOW_AUTO_LOGIN", "False")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_SUPERUSER_PASSWORD");
+        assert!(err.to_string().contains("LANGFLOW_AUTO_LOGIN"));
+        let s = parse(&[("LANGFLOW_AUTO_LOGIN", "false"), ("LANGFLOW_SUPERUSER_PASSWORD", "s3cret-pass")]).unwrap();
+        assert_eq!(s.auto_login, AutoLogin::Off);
+        assert_eq!(s.superuser_password.as_deref(), Some("s3cret-pass"));
+    }
+
+    #[test]
+    fn fallbacks_are_comma_separated() {
+        let s = parse(&[("LANGFLOW_SECRET_KEY_FALLBACKS", "old-one, older-two ,,")]).unwrap();
+        assert_eq!(s.secret_key_fallbacks, vec!["old-one".to_string(), "older-two".to_string()]);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["localhost", "localhost:7860", "127.0.0.1", "127.0.0.1:8787", "[::1]:7860", "[::1]", "app.localhost"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["example.com", "127.0.0.1.evil.com", "10.0.0.1", "localhost.evil.com", "128.0.0.1:80", ""] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+        assert!(AutoLogin::LoopbackOnly.enabled_for_host("localhost:7860"));
+        assert!(!AutoLogin::LoopbackOnly.enabled_for_host("langflow.example.com"));
+        assert!(AutoLogin::On.enabled_for_host("langflow.example.com"));
+    }
+}
