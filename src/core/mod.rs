@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod fernet;
 pub mod ids;
 pub mod mt19937;
+pub mod naming;
 pub mod password;
 pub mod rate_limit;
 pub mod request_body;

@@ -1,11 +1,27 @@
 //! Table `apikey` (Langflow's): the key is stored Fernet-encrypted, and found by the hex SHA-256
-//! of its plaintext.
+//! of its plaintext. Every query but the hash lookup is filtered by owner.
 
-use super::users::{User, COLUMNS};
-use super::{statement, text};
+use super::users::{User, COLUMNS as USER_COLUMNS};
+use super::{changes, int, opt_text, statement, text};
 use crate::error::ApiResult;
 use serde::Deserialize;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: Option<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub total_uses: i64,
+    pub is_active: i64,
+    pub expires_at: Option<String>,
+    /// Fernet token of the plaintext key.
+    pub api_key: String,
+    pub user_id: String,
+}
+
+const COLUMNS: &str = "id, name, created_at, last_used_at, total_uses, is_active, expires_at, api_key, user_id";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct KeyWithOwner {
@@ -18,7 +34,7 @@ pub struct KeyWithOwner {
 
 /// The key (and its owner) whose hash is `hash`; one query.
 pub async fn find_by_hash(db: &D1Database, hash: &str) -> ApiResult<Option<KeyWithOwner>> {
-    let user_columns: String = COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    let user_columns: String = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT k.id AS key_id, k.is_active AS key_is_active, k.expires_at AS key_expires_at, {user_columns} \
          FROM apikey k JOIN \"user\" u ON u.id = k.user_id WHERE k.api_key_hash = ?1"
@@ -32,4 +48,58 @@ pub async fn record_use(db: &D1Database, key_id: &str, at: &str) -> ApiResult<()
         .run()
         .await?;
     Ok(())
+}
+
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub created_at: &'a str,
+    pub expires_at: Option<&'a str>,
+    pub ciphertext: &'a str,
+    pub hash: &'a str,
+    pub user_id: &'a str,
+}
+
+pub async fn insert(db: &D1Database, key: &NewApiKey<'_>) -> ApiResult<()> {
+    statement(
+        db,
+        "INSERT INTO apikey (id, name, created_at, total_uses, is_active, expires_at, api_key, api_key_hash, user_id) \
+         VALUES (?1, ?2, ?3, 0, 1, ?4, ?5, ?6, ?7)",
+        &[text(key.id), opt_text(key.name), text(key.created_at), opt_text(key.expires_at), text(key.ciphertext), text(key.hash), text(key.user_id)],
+    )?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn list_for_user(db: &D1Database, user_id: &str) -> ApiResult<Vec<ApiKey>> {
+    Ok(statement(db, &format!("SELECT {COLUMNS} FROM apikey WHERE user_id = ?1 ORDER BY created_at, id"), &[text(user_id)])?
+        .all()
+        .await?
+        .results()?)
+}
+
+/// True when the key existed and belonged to `user_id`.
+pub async fn delete_for_user(db: &D1Database, id: &str, user_id: &str) -> ApiResult<bool> {
+    let result = statement(db, "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2", &[text(id), text(user_id)])?.run().await?;
+    Ok(changes(&result) == 1)
+}
+
+/// A page of (id, ciphertext) for re-encryption, in id order after `after`.
+pub async fn ciphertext_page(db: &D1Database, after: &str, limit: i64) -> ApiResult<Vec<(String, String)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        api_key: String,
+    }
+    let rows: Vec<Row> = statement(db, "SELECT id, api_key FROM apikey WHERE id > ?1 ORDER BY id LIMIT ?2", &[text(after), int(limit)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(|r| (r.id, r.api_key)).collect())
+}
+
+/// Replaces a ciphertext only if it is still the one that was read (safe against a concurrent change).
+pub fn replace_ciphertext(db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
+    statement(db, "UPDATE apikey SET api_key = ?3 WHERE id = ?1 AND api_key = ?2", &[text(id), text(old), text(new)])
 }

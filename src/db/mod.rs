@@ -2,9 +2,11 @@
 
 pub mod api_keys;
 pub mod app_secrets;
+pub mod flows;
 pub mod login_attempts;
 pub mod sessions;
 pub mod users;
+pub mod variables;
 
 use crate::error::{ApiError, ApiResult};
 use wasm_bindgen::JsValue;
@@ -48,4 +50,12 @@ pub fn changes(result: &D1Result) -> usize {
 /// Runs statements atomically (D1 batches are one transaction).
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
     db.batch(statements).await.map_err(ApiError::from)
+}
+
+/// Runs a batch and returns how many rows it changed in all.
+pub async fn batch_changes(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<usize> {
+    if statements.is_empty() {
+        return Ok(0);
+    }
+    Ok(batch(db, statements).await?.iter().map(changes).sum())
 }

@@ -189,3 +189,25 @@ pub async fn delete_with_everything(db: &D1Database, id: &str) -> ApiResult<bool
     .await?;
     Ok(results.last().is_some_and(|r| changes(r) == 1))
 }
+
+/// A page of (id, store key ciphertext) for re-encryption, in id order after `after`.
+pub async fn store_key_page(db: &D1Database, after: &str, limit: i64) -> ApiResult<Vec<(String, String)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        store_api_key: String,
+    }
+    let rows: Vec<Row> = statement(
+        db,
+        "SELECT id, store_api_key FROM \"user\" WHERE id > ?1 AND store_api_key IS NOT NULL AND store_api_key <> '' ORDER BY id LIMIT ?2",
+        &[text(after), super::int(limit)],
+    )?
+    .all()
+    .await?
+    .results()?;
+    Ok(rows.into_iter().map(|r| (r.id, r.store_api_key)).collect())
+}
+
+pub fn replace_store_key(db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
+    statement(db, "UPDATE \"user\" SET store_api_key = ?3 WHERE id = ?1 AND store_api_key = ?2", &[text(id), text(old), text(new)])
+}

@@ -2,7 +2,7 @@
 //! clients use both.
 
 use super::http::{self, Req};
-use super::routes::{auth, health, users};
+use super::routes::{admin, api_keys, auth, flows, health, users, variables};
 use super::App;
 use crate::error::{ApiError, ApiResult};
 use worker::{Method, Response};
@@ -25,6 +25,20 @@ pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
         (Method::Patch, ["api", "v1", "users", id]) => users::update(req, app, id).await,
         (Method::Delete, ["api", "v1", "users", id]) => users::delete(req, app, id).await,
         (Method::Patch, ["api", "v1", "users", id, "reset-password"]) => users::reset_password(req, app, id).await,
+        (Method::Post, ["api", "v1", "api_key"]) => api_keys::create(req, app).await,
+        (Method::Get, ["api", "v1", "api_key"]) => api_keys::list(req, app).await,
+        (Method::Post, ["api", "v1", "api_key", "store"]) => api_keys::save_store_key(req, app).await,
+        (Method::Delete, ["api", "v1", "api_key", id]) => api_keys::delete(req, app, id).await,
+        (Method::Post, ["api", "v1", "flows"]) => flows::create(req, app).await,
+        (Method::Get, ["api", "v1", "flows"]) => flows::list(req, app).await,
+        (Method::Get, ["api", "v1", "flows", id]) => flows::read(req, app, id).await,
+        (Method::Patch, ["api", "v1", "flows", id]) => flows::update(req, app, id).await,
+        (Method::Delete, ["api", "v1", "flows", id]) => flows::delete(req, app, id).await,
+        (Method::Post, ["api", "v1", "variables"]) => variables::create(req, app).await,
+        (Method::Get, ["api", "v1", "variables"]) => variables::list(req, app).await,
+        (Method::Patch, ["api", "v1", "variables", id]) => variables::update(req, app, id).await,
+        (Method::Delete, ["api", "v1", "variables", id]) => variables::delete(req, app, id).await,
+        (Method::Post, ["api", "v1", "admin", "rotate-secret-key"]) => admin::rotate_secret_key(req, app).await,
         _ => Err(ApiError::not_found("Not Found")),
     }
 }

@@ -1,0 +1,92 @@
+//! `POST /api/v1/admin/rotate-secret-key`: re-encrypts every stored secret under the current
+//! `LANGFLOW_SECRET_KEY`, decrypting with it or any `LANGFLOW_SECRET_KEY_FALLBACKS`.
+//!
+//! Work goes in pages; each page's updates are one atomic batch, and each update applies only if
+//! the row still holds the ciphertext that was read. So a call can be interrupted at any point and
+//! repeated: rows already under the current key are skipped.
+
+use crate::db::{self, api_keys, users, variables};
+use crate::edge::auth;
+use crate::edge::http::{self, random_bytes, Req};
+use crate::edge::App;
+use crate::error::ApiResult;
+use serde_json::json;
+use worker::{D1Database, D1PreparedStatement, Response};
+
+const PAGE_ROWS: i64 = 100;
+/// Rows looked at per call, so one call stays well within a Worker's CPU budget; the answer
+/// says `complete: false` when more remain.
+const ROWS_PER_CALL: usize = 5_000;
+
+#[derive(Clone, Copy)]
+enum Store {
+    ApiKeys,
+    CredentialVariables,
+    StoreKeys,
+}
+
+impl Store {
+    fn name(self) -> &'static str {
+        match self {
+            Store::ApiKeys => "api_keys",
+            Store::CredentialVariables => "variables",
+            Store::StoreKeys => "store_api_keys",
+        }
+    }
+
+    async fn page(self, db: &D1Database, after: &str) -> ApiResult<Vec<(String, String)>> {
+        match self {
+            Store::ApiKeys => api_keys::ciphertext_page(db, after, PAGE_ROWS).await,
+            Store::CredentialVariables => variables::credential_page(db, after, PAGE_ROWS).await,
+            Store::StoreKeys => users::store_key_page(db, after, PAGE_ROWS).await,
+        }
+    }
+
+    fn replace(self, db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
+        match self {
+            Store::ApiKeys => api_keys::replace_ciphertext(db, id, old, new),
+            Store::CredentialVariables => variables::replace_ciphertext(db, id, old, new),
+            Store::StoreKeys => users::replace_store_key(db, id, old, new),
+        }
+    }
+}
+
+pub async fn rotate_secret_key(req: &mut Req, app: &App) -> ApiResult<Response> {
+    auth::current_user(req, app).await?.require_superuser()?;
+    let ring = &app.state.fernet;
+    let mut changed = serde_json::Map::new();
+    let (mut total, mut undecryptable, mut examined) = (0usize, 0usize, 0usize);
+    let mut complete = true;
+    'stores: for store in [Store::ApiKeys, Store::CredentialVariables, Store::StoreKeys] {
+        let mut changed_here = 0;
+        let mut after = String::new();
+        loop {
+            if examined >= ROWS_PER_CALL {
+                complete = false;
+                changed.insert(store.name().into(), changed_here.into());
+                break 'stores;
+            }
+            let page = store.page(&app.db, &after).await?;
+            let Some((last_id, _)) = page.last() else { break };
+            after = last_id.clone();
+            examined += page.len();
+            let mut updates = Vec::new();
+            for (id, token) in &page {
+                if ring.is_current(token) {
+                    continue;
+                }
+                match ring.rotate(token, random_bytes::<16>()?) {
+                    Ok(rotated) => updates.push(store.replace(&app.db, id, token, &rotated)?),
+                    Err(_) => undecryptable += 1,
+                }
+            }
+            changed_here += db::batch_changes(&app.db, updates).await?;
+        }
+        total += changed_here;
+        changed.insert(store.name().into(), changed_here.into());
+    }
+    if undecryptable > 0 {
+        worker::console_warn!("secret-key rotation: {undecryptable} stored secrets decrypt with no configured key");
+    }
+    http::json(200, &json!({ "changed": changed, "total_changed": total, "undecryptable": undecryptable, "complete": complete }))
+}
