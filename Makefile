@@ -1,0 +1,35 @@
+# langflow-edge — the commands the README gives.
+#   make dev    set up what is missing, build, migrate the local D1, serve http://localhost:7860
+#   make test   set up what is missing, build, run every test
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+WRANGLER := node_modules/.bin/wrangler
+# `.env` (Langflow's file) when present, else wrangler's own .dev.vars.
+ENV_FILE := $(if $(wildcard .env),--env-file .env,)
+
+.PHONY: setup build dev migrate test test-unit test-http clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	./scripts/build-worker.sh
+
+migrate: setup
+	$(WRANGLER) d1 migrations apply DB --local
+
+dev: build migrate
+	$(WRANGLER) dev --local --ip 127.0.0.1 --port 7860 $(ENV_FILE)
+
+test-unit:
+	cargo test --lib
+
+test-http: build
+	node --test --test-concurrency=1 tests/http/
+
+test: setup build test-unit test-http
+
+clean:
+	rm -rf build target/wasm32-unknown-unknown
