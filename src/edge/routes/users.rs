@@ -139,6 +139,9 @@ pub async fn update(req: &mut Req, app: &App, id: &str) -> ApiResult<Response> {
         is_superuser: body.optional_bool("is_superuser")?,
     };
     user_rules::check_patch(actor(&principal), &id, fields)?;
+    if fields.sets_password && principal.via == Via::ApiKey && principal.user.id == id {
+        return Err(ApiError::forbidden("Sign in interactively to change your password"));
+    }
     let mut user = if principal.user.id == id {
         principal.user.clone()
     } else {
