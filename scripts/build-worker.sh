@@ -17,6 +17,7 @@ if [ "$lock_version" != "$cli_version" ]; then
   exit 1
 fi
 worker-build --release "$@"
+node scripts/strip-wasm-names.mjs build/index_bg.wasm
 if [ "${WASM_OPT:-0}" = 1 ]; then
   # Optional shrink for deploy builds (about 10 s); the dev loop skips it.
   "$WASM_OPT_BIN" build/index_bg.wasm -o build/index_bg.wasm -Oz \
