@@ -9,7 +9,7 @@ WRANGLER := node_modules/.bin/wrangler
 # `.env` (Langflow's file) when present, else wrangler's own .dev.vars.
 ENV_FILE := $(if $(wildcard .env),--env-file .env,)
 
-.PHONY: setup build dev migrate test test-unit test-http clean
+.PHONY: setup build dev migrate test test-unit test-http bench clean
 
 setup:
 	@./scripts/setup.sh
@@ -22,6 +22,10 @@ migrate: setup
 
 dev: build migrate
 	$(WRANGLER) dev --local --ip 127.0.0.1 --port 7860 $(ENV_FILE)
+
+# make bench [BASE_URL=http://127.0.0.1:PORT USER=... PASSWORD=...]
+bench: build
+	BASE_URL="$(BASE_URL)" BENCH_USER="$(if $(BASE_URL),$(USER))" BENCH_PASSWORD="$(PASSWORD)" node scripts/bench.mjs
 
 test-unit:
 	cargo test --lib
