@@ -26,6 +26,7 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_ACCOUNT_LOCKOUT_SECONDS",
     "LANGFLOW_RESET_PASSWORD_PER_MINUTE",
     "LANGFLOW_DISABLE_TRACK_APIKEY_USAGE",
+    "LANGFLOW_EDGE_BENCH_STATS",
 ];
 
 /// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
@@ -119,6 +120,8 @@ pub struct Settings {
     pub cookies: CookieSettings,
     pub rate_limits: RateLimits,
     pub track_api_key_usage: bool,
+    /// Adds the isolate's D1 counters to every answer (`x-d1-stats`), for `make bench` only.
+    pub expose_d1_stats: bool,
 }
 
 /// A value that cannot be used. The message names the variable and says how to fix it; it never
@@ -233,6 +236,7 @@ impl Settings {
                 resets_per_user_per_minute: number("LANGFLOW_RESET_PASSWORD_PER_MINUTE", 5, 1)?,
             },
             track_api_key_usage: !boolean("LANGFLOW_DISABLE_TRACK_APIKEY_USAGE", false)?,
+            expose_d1_stats: boolean("LANGFLOW_EDGE_BENCH_STATS", false)?,
         })
     }
 }
@@ -299,6 +303,14 @@ mod tests {
     fn fallbacks_are_comma_separated() {
         let s = parse(&[("LANGFLOW_SECRET_KEY_FALLBACKS", "old-one, older-two ,,")]).unwrap();
         assert_eq!(s.secret_key_fallbacks, vec!["old-one".to_string(), "older-two".to_string()]);
+    }
+
+    #[test]
+    fn env_example_documents_every_variable() {
+        let example = include_str!("../.env.example");
+        for name in VARIABLES {
+            assert!(example.contains(&format!("{name}=")), "{name} is missing from .env.example");
+        }
     }
 
     #[test]

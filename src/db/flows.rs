@@ -99,7 +99,7 @@ fn write_error(err: worker::Error) -> FlowWriteError {
 
 pub async fn insert(db: &D1Database, flow: &Flow) -> Result<(), FlowWriteError> {
     let sql = format!("INSERT INTO flow ({COLUMNS}) VALUES ({})", placeholders(24));
-    statement(db, &sql, &args(flow)).map_err(FlowWriteError::Db)?.run().await.map_err(write_error)?;
+    super::run(statement(db, &sql, &args(flow)).map_err(FlowWriteError::Db)?).await.map_err(write_error)?;
     Ok(())
 }
 
@@ -109,35 +109,33 @@ pub async fn update(db: &D1Database, flow: &Flow, owner: &str) -> Result<bool, F
     let sql = format!("UPDATE flow SET {} WHERE id = ?1 AND user_id = ?25", assignments.join(", "));
     let mut values = args(flow);
     values.push(text(owner));
-    let result = statement(db, &sql, &values).map_err(FlowWriteError::Db)?.run().await.map_err(write_error)?;
+    let result = super::run(statement(db, &sql, &values).map_err(FlowWriteError::Db)?).await.map_err(write_error)?;
     Ok(changes(&result) == 1)
 }
 
 pub async fn find_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<Option<Flow>> {
-    Ok(statement(db, &format!("SELECT {COLUMNS} FROM flow WHERE id = ?1 AND user_id = ?2"), &[text(id), text(owner)])?
-        .first(None)
-        .await?)
+    super::first(statement(db, &format!("SELECT {COLUMNS} FROM flow WHERE id = ?1 AND user_id = ?2"), &[text(id), text(owner)])?).await
 }
 
 pub async fn list_owned(db: &D1Database, owner: &str, folder_id: Option<&str>) -> ApiResult<Vec<Flow>> {
-    Ok(statement(
+    super::all(statement(
         db,
         &format!("SELECT {COLUMNS} FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name"),
         &[text(owner), opt_text(folder_id)],
-    )?
-    .all()
-    .await?
-    .results()?)
+    )?).await
 }
 
 pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<bool> {
-    let result = statement(db, "DELETE FROM flow WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?.run().await?;
+    let result = super::run(statement(db, "DELETE FROM flow WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?).await?;
     Ok(changes(&result) == 1)
 }
 
-/// The owner's names and endpoint names starting like `name` / `endpoint` (for `name (n)`).
+/// The owner's names and endpoint names that could clash with `name` / `endpoint`: the name
+/// itself and `name (…)` (for `name (n)`), the endpoint itself and `endpoint-…`.
+///
+/// Prefixes are matched as ranges (`p (` <= name < `p )`, bytewise), not with LIKE: D1 caps LIKE
+/// patterns at 50 bytes ("LIKE or GLOB pattern too complex"), which made longer names a 500.
 pub async fn taken_names(db: &D1Database, owner: &str, name: &str, endpoint: Option<&str>) -> ApiResult<(Vec<String>, Vec<String>)> {
-    let like = |s: &str| format!("{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     #[derive(Deserialize)]
     struct Name {
         name: Option<String>,
@@ -145,11 +143,21 @@ pub async fn taken_names(db: &D1Database, owner: &str, name: &str, endpoint: Opt
     let results = batch(
         db,
         vec![
-            statement(db, "SELECT name FROM flow WHERE user_id = ?1 AND name LIKE ?2 ESCAPE '\\'", &[text(owner), text(&like(name))])?,
             statement(
                 db,
-                "SELECT endpoint_name AS name FROM flow WHERE user_id = ?1 AND ?2 IS NOT NULL AND endpoint_name LIKE ?2 ESCAPE '\\'",
-                &[text(owner), opt_text(endpoint.map(like).as_deref())],
+                "SELECT name FROM flow WHERE user_id = ?1 AND (name = ?2 OR (name >= ?3 AND name < ?4))",
+                &[text(owner), text(name), text(&format!("{name} (")), text(&format!("{name} )"))],
+            )?,
+            statement(
+                db,
+                "SELECT endpoint_name AS name FROM flow WHERE user_id = ?1 AND ?2 IS NOT NULL \
+                 AND (endpoint_name = ?2 OR (endpoint_name >= ?3 AND endpoint_name < ?4))",
+                &[
+                    text(owner),
+                    opt_text(endpoint),
+                    opt_text(endpoint.map(|e| format!("{e}-")).as_deref()),
+                    opt_text(endpoint.map(|e| format!("{e}.")).as_deref()),
+                ],
             )?,
         ],
     )

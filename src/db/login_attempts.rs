@@ -40,3 +40,9 @@ pub fn forgive(db: &D1Database, key: &str) -> ApiResult<D1PreparedStatement> {
 pub fn purge_older_than(db: &D1Database, cutoff_secs: i64) -> ApiResult<D1PreparedStatement> {
     statement(db, "DELETE FROM login_attempt WHERE window_start < ?1", &[int(cutoff_secs)])
 }
+
+/// `record` run on its own: the counter including this attempt.
+pub async fn record_one(db: &D1Database, key: &str, window_secs: u32, now_secs: i64) -> ApiResult<Option<Counter>> {
+    let rows: Vec<Row> = super::all(record(db, key, window_secs, now_secs)?).await?;
+    Ok(rows.into_iter().next().map(|r| Counter { window_start: r.window_start, count: r.count }))
+}

@@ -9,8 +9,60 @@ pub mod users;
 pub mod variables;
 
 use crate::error::{ApiError, ApiResult};
+use serde::de::DeserializeOwned;
+use std::cell::Cell;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+
+/// D1 work done by this isolate since it started, as D1 reports it (for `make bench`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct D1Stats {
+    /// Statements executed (a batch counts each of its statements).
+    pub queries: u64,
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
+thread_local! {
+    static STATS: Cell<D1Stats> = const { Cell::new(D1Stats { queries: 0, rows_read: 0, rows_written: 0 }) };
+}
+
+pub fn stats() -> D1Stats {
+    STATS.with(Cell::get)
+}
+
+fn count(result: &D1Result) {
+    let meta = result.meta().ok().flatten();
+    let read = meta.as_ref().and_then(|m| m.rows_read).unwrap_or(0) as u64;
+    let written = meta.as_ref().and_then(|m| m.rows_written).unwrap_or(0) as u64;
+    STATS.with(|s| {
+        let mut stats = s.get();
+        stats.queries += 1;
+        stats.rows_read += read;
+        stats.rows_written += written;
+        s.set(stats);
+    });
+}
+
+/// The first row, if any. Every read goes through here, `all` or `batch`, so it is counted.
+pub async fn first<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Option<T>> {
+    let result = statement.all().await?;
+    count(&result);
+    Ok(result.results::<T>()?.into_iter().next())
+}
+
+pub async fn all<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Vec<T>> {
+    let result = statement.all().await?;
+    count(&result);
+    Ok(result.results::<T>()?)
+}
+
+/// Runs a write. The runtime's error is kept so callers can tell a UNIQUE violation.
+pub async fn run(statement: D1PreparedStatement) -> worker::Result<D1Result> {
+    let result = statement.run().await?;
+    count(&result);
+    Ok(result)
+}
 
 pub fn database(env: &Env) -> ApiResult<D1Database> {
     env.d1("DB").map_err(|_| {
@@ -49,7 +101,9 @@ pub fn changes(result: &D1Result) -> usize {
 
 /// Runs statements atomically (D1 batches are one transaction).
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
-    db.batch(statements).await.map_err(ApiError::from)
+    let results = db.batch(statements).await.map_err(ApiError::from)?;
+    results.iter().for_each(count);
+    Ok(results)
 }
 
 /// Runs a batch and returns how many rows it changed in all.

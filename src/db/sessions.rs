@@ -39,18 +39,17 @@ pub async fn load_with_user(db: &D1Database, session_id: &str) -> ApiResult<Opti
          s.revoked_at AS session_revoked_at, {user_columns} \
          FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.id = ?1"
     );
-    Ok(statement(db, &sql, &[text(session_id)])?.first(None).await?)
+    super::first(statement(db, &sql, &[text(session_id)])?).await
 }
 
 /// Swaps the refresh token, only if `old_hash` is still the current one; false means someone
 /// used it first (a reuse or a race), and the caller revokes the session.
 pub async fn rotate(db: &D1Database, id: &str, old_hash: &str, new_hash: &str, expires_at: i64) -> ApiResult<bool> {
-    let result = statement(
+    let result = super::run(statement(
         db,
         "UPDATE session SET refresh_hash = ?3, expires_at = ?4 WHERE id = ?1 AND refresh_hash = ?2 AND revoked_at IS NULL",
         &[text(id), text(old_hash), text(new_hash), int(expires_at)],
-    )?
-    .run()
+    )?)
     .await?;
     Ok(changes(&result) == 1)
 }

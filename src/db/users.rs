@@ -36,7 +36,7 @@ impl User {
 }
 
 pub async fn find_by_id(db: &D1Database, id: &str) -> ApiResult<Option<User>> {
-    Ok(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE id = ?1"), &[text(id)])?.first(None).await?)
+    super::first(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE id = ?1"), &[text(id)])?).await
 }
 
 /// Exact (case-sensitive) match, as Langflow's login.
@@ -45,14 +45,12 @@ pub fn by_username(db: &D1Database, username: &str) -> ApiResult<D1PreparedState
 }
 
 pub async fn find_by_username(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
-    Ok(by_username(db, username)?.first(None).await?)
+    super::first(by_username(db, username)?).await
 }
 
 /// Case-insensitive match, as the uniqueness rule.
 pub async fn find_by_username_ignoring_case(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
-    Ok(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE lower(username) = lower(?1)"), &[text(username)])?
-        .first(None)
-        .await?)
+    super::first(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE lower(username) = lower(?1)"), &[text(username)])?).await
 }
 
 #[derive(Debug)]
@@ -149,17 +147,16 @@ pub fn set_store_api_key(db: &D1Database, id: &str, token: &str) -> ApiResult<D1
 
 /// Page of users ordered by username, with the total that match.
 pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) -> ApiResult<(i64, Vec<User>)> {
-    // LIKE wildcards in the search text are matched literally.
-    let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let filter = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\')";
+    // instr, not LIKE: no wildcards to escape, and D1 refuses LIKE patterns over 50 bytes.
+    let filter = "(?1 IS NULL OR instr(lower(username), lower(?1)) > 0)";
     let results = batch(
         db,
         vec![
-            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(pattern.as_deref())])?,
+            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(search)])?,
             statement(
                 db,
                 &format!("SELECT {COLUMNS} FROM \"user\" WHERE {filter} ORDER BY username LIMIT ?2 OFFSET ?3"),
-                &[opt_text(pattern.as_deref()), super::int(limit), super::int(skip)],
+                &[opt_text(search), super::int(limit), super::int(skip)],
             )?,
         ],
     )

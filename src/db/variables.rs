@@ -75,20 +75,15 @@ pub async fn update_owned(db: &D1Database, v: &Variable) -> Result<bool, Variabl
 }
 
 pub async fn find_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<Option<Variable>> {
-    Ok(statement(db, &format!("SELECT {COLUMNS} FROM variable WHERE id = ?1 AND user_id = ?2"), &[text(id), text(owner)])?
-        .first(None)
-        .await?)
+    super::first(statement(db, &format!("SELECT {COLUMNS} FROM variable WHERE id = ?1 AND user_id = ?2"), &[text(id), text(owner)])?).await
 }
 
 pub async fn list_owned(db: &D1Database, owner: &str) -> ApiResult<Vec<Variable>> {
-    Ok(statement(db, &format!("SELECT {COLUMNS} FROM variable WHERE user_id = ?1 ORDER BY name"), &[text(owner)])?
-        .all()
-        .await?
-        .results()?)
+    super::all(statement(db, &format!("SELECT {COLUMNS} FROM variable WHERE user_id = ?1 ORDER BY name"), &[text(owner)])?).await
 }
 
 pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<bool> {
-    let result = statement(db, "DELETE FROM variable WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?.run().await?;
+    let result = super::run(statement(db, "DELETE FROM variable WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?).await?;
     Ok(changes(&result) == 1)
 }
 

@@ -15,6 +15,8 @@ pub struct AppState {
     pub settings: Settings,
     pub fernet: KeyRing,
     pub tokens: TokenKeys,
+    /// Signs the pages' form tokens (`core::csrf::form_token`); derived from the secret key.
+    pub form_key: [u8; 32],
     /// Set once the bootstrap superuser is known to exist, so later requests skip the check.
     superuser_ready: Cell<bool>,
 }
@@ -30,8 +32,13 @@ fn env_string(env: &Env, name: &str) -> Option<String> {
 /// Langflow's default optins for a new user.
 pub const DEFAULT_OPTINS: &str = r#"{"github_starred":false,"dialog_dismissed":false,"discord_clicked":false}"#;
 
+/// The state, if an earlier request of this isolate built it.
+pub fn loaded() -> Option<Rc<AppState>> {
+    STATE.with(|s| s.borrow().clone())
+}
+
 pub async fn load(env: &Env, db: &D1Database, now_secs: i64) -> ApiResult<Rc<AppState>> {
-    if let Some(state) = STATE.with(|s| s.borrow().clone()) {
+    if let Some(state) = loaded() {
         return Ok(state);
     }
     let settings = Settings::from_lookup(|name| env_string(env, name))?;
@@ -59,6 +66,7 @@ pub async fn load(env: &Env, db: &D1Database, now_secs: i64) -> ApiResult<Rc<App
     let state = Rc::new(AppState {
         fernet: secret_key::key_ring(&secret, &settings.secret_key_fallbacks),
         tokens: TokenKeys::new(&secret, &settings.secret_key_fallbacks),
+        form_key: crate::core::csrf::form_key(&secret),
         settings,
         superuser_ready: Cell::new(false),
     });

@@ -10,7 +10,7 @@ pub fn health() -> ApiResult<Response> {
 }
 
 pub async fn health_check(db: &D1Database) -> ApiResult<Response> {
-    let db_ok = db.prepare("SELECT 1 AS one").first::<serde_json::Value>(None).await.is_ok();
+    let db_ok = crate::db::first::<serde_json::Value>(db.prepare("SELECT 1 AS one")).await.is_ok();
     let status = if db_ok { "ok" } else { "error" };
     http::json(if db_ok { 200 } else { 503 }, &json!({ "status": status, "chat": "ok", "db": status }))
 }
