@@ -97,6 +97,8 @@ struct IssuedClaims<'a> {
     exp: i64,
     iat: i64,
     sid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jti: Option<&'a str>,
 }
 
 /// `exp` = `now_secs + lifetime_secs` (saturating). Signing cannot fail for these claims; were it
@@ -109,12 +111,28 @@ pub fn issue(
     now_secs: i64,
     lifetime_secs: i64,
 ) -> String {
+    issue_unique(keys, sub, token_type, sid, None, now_secs, lifetime_secs)
+}
+
+/// As `issue`, with a random `jti` so that two tokens of one session issued in the same second
+/// differ. Refresh tokens need it: rotation tells the current token from an old one by its hash,
+/// and without `jti` a token refreshed within the second it was issued would come back unchanged.
+pub fn issue_unique(
+    keys: &TokenKeys,
+    sub: &str,
+    token_type: TokenType,
+    sid: &str,
+    jti: Option<&str>,
+    now_secs: i64,
+    lifetime_secs: i64,
+) -> String {
     let claims = Claims::new(IssuedClaims {
         sub,
         token_type: token_type.as_claim(),
         exp: now_secs.saturating_add(lifetime_secs),
         iat: now_secs,
         sid,
+        jti,
     });
     let header = Header::empty().with_token_type("JWT");
     Hs256
@@ -238,6 +256,17 @@ mod tests {
 
     const HS256_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
+    #[test]
+    fn a_jti_makes_same_second_tokens_differ_and_still_verify() {
+        let keys = TokenKeys::new("secret", &[]);
+        let plain = issue(&keys, "u", TokenType::Refresh, "s", 1_000, 60);
+        assert_eq!(plain, issue(&keys, "u", TokenType::Refresh, "s", 1_000, 60));
+        let one = issue_unique(&keys, "u", TokenType::Refresh, "s", Some("a1"), 1_000, 60);
+        let two = issue_unique(&keys, "u", TokenType::Refresh, "s", Some("b2"), 1_000, 60);
+        assert_ne!(one, two);
+        let claims = verify(&keys, &one, TokenType::Refresh, 1_001).expect("verifies");
+        assert_eq!(claims.sid.as_deref(), Some("s"));
+    }
     #[test]
     fn langflow_vector_verifies_then_expires() {
         let (secret, token, expected) = vector();

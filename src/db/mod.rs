@@ -101,6 +101,9 @@ pub fn changes(result: &D1Result) -> usize {
 
 /// Runs statements atomically (D1 batches are one transaction).
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+    if statements.is_empty() {
+        return Ok(Vec::new()); // D1 refuses an empty batch
+    }
     let results = db.batch(statements).await.map_err(ApiError::from)?;
     results.iter().for_each(count);
     Ok(results)
@@ -108,8 +111,5 @@ pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Api
 
 /// Runs a batch and returns how many rows it changed in all.
 pub async fn batch_changes(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<usize> {
-    if statements.is_empty() {
-        return Ok(0);
-    }
     Ok(batch(db, statements).await?.iter().map(changes).sum())
 }

@@ -67,12 +67,11 @@ impl From<ApiError> for WriteError {
 
 /// Inserts a new user; a clash with an existing username (any case) is `UsernameTaken`.
 pub async fn insert(db: &D1Database, user: &User) -> Result<(), WriteError> {
-    let result = statement(
+    let result = super::run(statement(
         db,
         &format!("INSERT INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
         &row_args(user),
-    )?
-    .run()
+    )?)
     .await;
     match result {
         Ok(_) => Ok(()),
@@ -84,12 +83,11 @@ pub async fn insert(db: &D1Database, user: &User) -> Result<(), WriteError> {
 /// Inserts unless a user with that name (any case) exists; true when this call created it.
 /// Concurrent bootstraps in several isolates create exactly one row.
 pub async fn insert_if_absent(db: &D1Database, user: &User) -> ApiResult<bool> {
-    let result = statement(
+    let result = super::run(statement(
         db,
         &format!("INSERT OR IGNORE INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
         &row_args(user),
-    )?
-    .run()
+    )?)
     .await?;
     Ok(changes(&result) == 1)
 }
@@ -112,14 +110,13 @@ fn row_args(user: &User) -> [wasm_bindgen::JsValue; 11] {
 
 /// Writes every mutable column of `user` (the caller merged the changes).
 pub async fn update(db: &D1Database, user: &User) -> Result<(), WriteError> {
-    let result = statement(
+    let result = super::run(statement(
         db,
         "UPDATE \"user\" SET username = ?2, password = ?3, profile_image = ?4, is_active = ?5, is_superuser = ?6, \
          updated_at = ?8, last_login_at = ?9, store_api_key = ?10, optins = ?11 WHERE id = ?1",
         // ?7 (create_at) is bound but not written: creation time never changes.
         &row_args(user),
-    )?
-    .run()
+    )?)
     .await;
     match result {
         Ok(_) => Ok(()),
@@ -147,16 +144,17 @@ pub fn set_store_api_key(db: &D1Database, id: &str, token: &str) -> ApiResult<D1
 
 /// Page of users ordered by username, with the total that match.
 pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) -> ApiResult<(i64, Vec<User>)> {
-    // instr, not LIKE: no wildcards to escape, and D1 refuses LIKE patterns over 50 bytes.
-    let filter = "(?1 IS NULL OR instr(lower(username), lower(?1)) > 0)";
+    // LIKE wildcards in the search text are matched literally.
+    let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let filter = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\')";
     let results = batch(
         db,
         vec![
-            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(search)])?,
+            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(pattern.as_deref())])?,
             statement(
                 db,
                 &format!("SELECT {COLUMNS} FROM \"user\" WHERE {filter} ORDER BY username LIMIT ?2 OFFSET ?3"),
-                &[opt_text(search), super::int(limit), super::int(skip)],
+                &[opt_text(pattern.as_deref()), super::int(limit), super::int(skip)],
             )?,
         ],
     )
@@ -194,14 +192,11 @@ pub async fn store_key_page(db: &D1Database, after: &str, limit: i64) -> ApiResu
         id: String,
         store_api_key: String,
     }
-    let rows: Vec<Row> = statement(
+    let rows: Vec<Row> = super::all(statement(
         db,
         "SELECT id, store_api_key FROM \"user\" WHERE id > ?1 AND store_api_key IS NOT NULL AND store_api_key <> '' ORDER BY id LIMIT ?2",
         &[text(after), super::int(limit)],
-    )?
-    .all()
-    .await?
-    .results()?;
+    )?).await?;
     Ok(rows.into_iter().map(|r| (r.id, r.store_api_key)).collect())
 }
 

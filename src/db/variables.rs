@@ -47,28 +47,26 @@ fn write_error(err: worker::Error) -> VariableWriteError {
 }
 
 pub async fn insert(db: &D1Database, v: &Variable) -> Result<(), VariableWriteError> {
-    statement(
+    super::run(statement(
         db,
         &format!("INSERT INTO variable ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         &[text(&v.id), text(&v.name), text(&v.value), opt_text(v.kind.as_deref()), opt_text(v.default_fields.as_deref()),
           opt_text(v.created_at.as_deref()), opt_text(v.updated_at.as_deref()), text(&v.user_id)],
     )
-    .map_err(VariableWriteError::Db)?
-    .run()
+    .map_err(VariableWriteError::Db)?)
     .await
     .map_err(write_error)?;
     Ok(())
 }
 
 pub async fn update_owned(db: &D1Database, v: &Variable) -> Result<bool, VariableWriteError> {
-    let result = statement(
+    let result = super::run(statement(
         db,
         "UPDATE variable SET name = ?2, value = ?3, type = ?4, default_fields = ?5, updated_at = ?6 WHERE id = ?1 AND user_id = ?7",
         &[text(&v.id), text(&v.name), text(&v.value), opt_text(v.kind.as_deref()), opt_text(v.default_fields.as_deref()),
           opt_text(v.updated_at.as_deref()), text(&v.user_id)],
     )
-    .map_err(VariableWriteError::Db)?
-    .run()
+    .map_err(VariableWriteError::Db)?)
     .await
     .map_err(write_error)?;
     Ok(changes(&result) == 1)
@@ -94,14 +92,11 @@ pub async fn credential_page(db: &D1Database, after: &str, limit: i64) -> ApiRes
         id: String,
         value: String,
     }
-    let rows: Vec<Row> = statement(
+    let rows: Vec<Row> = super::all(statement(
         db,
         "SELECT id, value FROM variable WHERE id > ?1 AND (type IS NULL OR type = 'Credential') ORDER BY id LIMIT ?2",
         &[text(after), int(limit)],
-    )?
-    .all()
-    .await?
-    .results()?;
+    )?).await?;
     Ok(rows.into_iter().map(|r| (r.id, r.value)).collect())
 }
 

@@ -30,7 +30,8 @@ fn build(name: &str, value: &str, expires: Option<i64>, max_age_zero: bool, secu
 
 /// Python's http.cookies quotes values with characters outside its legal set (`=` in Fernet).
 fn quoted(value: &str) -> String {
-    if value.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~:".contains(c)) {
+    // An empty value is quoted too (`""`), as Python writes `str(store_api_key)` after /auto_login.
+    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~:".contains(c)) {
         value.to_string()
     } else {
         format!("\"{value}\"")
@@ -72,6 +73,7 @@ mod tests {
         assert_eq!(access(&settings(), "tok", None), "access_token_lf=tok; HttpOnly; Path=/; SameSite=lax");
         assert_eq!(store_key(&settings(), None), "apikey_tkn_lflw=None; HttpOnly; Path=/; SameSite=lax");
         assert!(store_key(&settings(), Some("gAAAA==")).starts_with("apikey_tkn_lflw=\"gAAAA==\";"));
+        assert!(store_key(&settings(), Some("")).starts_with("apikey_tkn_lflw=\"\";"));
         let [first, ..] = cleared(&settings(), 1_796_390_757);
         assert_eq!(first, "refresh_token_lf=\"\"; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=lax");
     }
