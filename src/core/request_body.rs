@@ -110,6 +110,49 @@ fn percent_decode(input: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The `boundary` parameter of a `multipart/form-data` content type.
+pub fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.trim().split_once('=')?;
+        let value = value.trim().trim_matches('"');
+        (key.trim().eq_ignore_ascii_case("boundary") && !value.is_empty()).then(|| value.to_string())
+    })
+}
+
+/// Decodes the text fields of a `multipart/form-data` body (FastAPI's forms accept it too, e.g.
+/// `curl -F`). File parts are skipped; a malformed body is a 422.
+pub fn parse_multipart(bytes: &[u8], boundary: &str) -> ApiResult<Vec<(String, String)>> {
+    let invalid = || ApiError::unprocessable("value_error", &["body"], "Invalid multipart form body");
+    let text = std::str::from_utf8(bytes).map_err(|_| invalid())?;
+    let delimiter = format!("--{boundary}");
+    let mut fields = Vec::new();
+    let mut parts = text.split(delimiter.as_str());
+    parts.next(); // the preamble
+    for part in parts {
+        if part.starts_with("--") {
+            return Ok(fields); // the closing delimiter
+        }
+        let part = part.strip_prefix("\r\n").ok_or_else(invalid)?;
+        let (head, body) = part.split_once("\r\n\r\n").ok_or_else(invalid)?;
+        let body = body.strip_suffix("\r\n").ok_or_else(invalid)?;
+        let disposition = head
+            .split("\r\n")
+            .find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))
+            .ok_or_else(invalid)?;
+        let param = |key: &str| {
+            disposition.split(';').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                (k.trim().eq_ignore_ascii_case(key)).then(|| v.trim().trim_matches('"').to_string())
+            })
+        };
+        if param("filename").is_some() {
+            continue;
+        }
+        fields.push((param("name").ok_or_else(invalid)?, body.to_string()));
+    }
+    Err(invalid()) // no closing delimiter: truncated
+}
+
 /// The first value of a form field.
 pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -163,5 +206,20 @@ mod tests {
         assert!(parse_form(b"username=%zz").is_err());
         assert!(parse_form(b"username=%C3").is_err());
         assert!(parse_form(b"username=%").is_err());
+    }
+
+    #[test]
+    fn multipart_forms_decode_like_fastapi() {
+        let ct = "multipart/form-data; boundary=\"XyZ\"";
+        let boundary = multipart_boundary(ct).unwrap();
+        assert_eq!(boundary, "XyZ");
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalïce\r\n--XyZ\r\n\
+                    Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nignored\r\n--XyZ\r\n\
+                    content-disposition: form-data; name=password\r\n\r\np&ss\r\nword\r\n--XyZ--\r\n";
+        let fields = parse_multipart(body.as_bytes(), &boundary).unwrap();
+        assert_eq!(fields, vec![("username".to_string(), "alïce".to_string()), ("password".to_string(), "p&ss\r\nword".to_string())]);
+        assert!(parse_multipart(b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue", "XyZ").is_err());
+        assert!(parse_multipart(b"--XyZ\r\nno headers\r\n--XyZ--", "XyZ").is_err());
+        assert_eq!(multipart_boundary("multipart/form-data"), None);
     }
 }

@@ -54,18 +54,32 @@ pub fn api_key_hash(plaintext: &str) -> String {
     crate::core::hex(&Sha256::digest(plaintext.as_bytes()))
 }
 
+fn presented_api_key(req: &Req) -> Option<String> {
+    // An empty `?x-api-key=` does not hide the header (Langflow: `query_param or header_param`).
+    req.query_param("x-api-key")
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .or_else(|| req.header("x-api-key").filter(|k| !k.is_empty()))
+}
+
 /// Every protected route: an active user, or Langflow's 401/403.
 pub async fn current_user(req: &Req, app: &App) -> ApiResult<Principal> {
+    let api_key = presented_api_key(req);
     if let Some((token, via)) = access_token(req) {
-        // A token found is used exclusively: a bad one is not rescued by an API key.
-        let (user, session_id) = user_from_access_token(req, app, &token).await?;
-        if via == Via::Cookie && req.is_state_changing() && req.is_cross_site() {
-            return Err(ApiError::cross_site());
+        // A token found is used exclusively: a bad one is not rescued by an API key. Only a
+        // token whose session or user is gone falls through to the key, as in Langflow.
+        match user_from_access_token(req, app, &token).await? {
+            Some((user, session_id)) => {
+                if via == Via::Cookie && req.is_state_changing() && req.is_cross_site() {
+                    return Err(ApiError::cross_site());
+                }
+                return Ok(Principal { user, session_id: Some(session_id), via });
+            }
+            None if api_key.is_none() => return Err(ApiError::unauthorized("Token authentication failed")),
+            None => {}
         }
-        return Ok(Principal { user, session_id: Some(session_id), via });
     }
-    let api_key = req.query_param("x-api-key").map(str::to_string).or_else(|| req.header("x-api-key"));
-    if let Some(key) = api_key.filter(|k| !k.is_empty()) {
+    if let Some(key) = api_key {
         return user_from_api_key(req, app, &key).await;
     }
     Err(ApiError::forbidden("No authentication credentials provided"))
@@ -74,17 +88,18 @@ pub async fn current_user(req: &Req, app: &App) -> ApiResult<Principal> {
 /// Like `current_user` with a token, but any failure is simply "nobody" (`/session`, signup).
 pub async fn optional_token_user(req: &Req, app: &App) -> Option<Principal> {
     let (token, via) = access_token(req)?;
-    let (user, session_id) = user_from_access_token(req, app, &token).await.ok()?;
+    let (user, session_id) = user_from_access_token(req, app, &token).await.ok()??;
     Some(Principal { user, session_id: Some(session_id), via })
 }
 
-async fn user_from_access_token(req: &Req, app: &App, token: &str) -> ApiResult<(User, String)> {
+/// `Ok(None)`: a valid token whose session (and so maybe its user) no longer exists.
+async fn user_from_access_token(req: &Req, app: &App, token: &str) -> ApiResult<Option<(User, String)>> {
     let claims = token::verify(&app.state.tokens, token, TokenType::Access, req.now_secs())
         .map_err(|e| ApiError::unauthorized(e.detail()))?;
     let session_id = claims.sid.ok_or_else(|| ApiError::unauthorized("Invalid token"))?;
-    let found = sessions::load_with_user(&app.db, &session_id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("Token authentication failed"))?;
+    let Some(found) = sessions::load_with_user(&app.db, &session_id).await? else {
+        return Ok(None);
+    };
     if found.session_user_id != claims.sub {
         return Err(ApiError::unauthorized("Invalid token"));
     }
@@ -94,7 +109,7 @@ async fn user_from_access_token(req: &Req, app: &App, token: &str) -> ApiResult<
     if !found.user.active() {
         return Err(ApiError::unauthorized("User account is inactive"));
     }
-    Ok((found.user, session_id))
+    Ok(Some((found.user, session_id)))
 }
 
 async fn user_from_api_key(req: &Req, app: &App, key: &str) -> ApiResult<Principal> {
@@ -110,7 +125,7 @@ async fn user_from_api_key(req: &Req, app: &App, key: &str) -> ApiResult<Princip
     }
     if app.state.settings.track_api_key_usage {
         // Counted after the answer is sent: the request itself does one read and no write.
-        let (db, key_id, at) = (app.db.clone(), found.key_id.clone(), time::iso_micros(req.now_ms));
+        let (db, key_id, at) = (app.db.clone(), found.key_id.clone(), time::iso_seconds(req.now_secs()));
         app.ctx.wait_until(async move {
             if let Err(err) = api_keys::record_use(&db, &key_id, &at).await {
                 worker::console_warn!("could not record API key use: {err:?}");

@@ -2,7 +2,7 @@
 //! are added here.
 
 use crate::core::csrf::{self, BrowserSignals};
-use crate::core::request_body::{parse_form, JsonBody};
+use crate::core::request_body::{multipart_boundary, parse_form, parse_multipart, JsonBody};
 use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
 use worker::{Headers, Method, Request, Response};
@@ -103,15 +103,21 @@ impl Req {
         JsonBody::parse(&self.body(limit).await?)
     }
 
-    /// An `application/x-www-form-urlencoded` body (the OAuth2 password form).
+    /// A form body (the OAuth2 password form): URL-encoded, or multipart as FastAPI also takes.
     pub async fn form_body(&mut self, limit: usize) -> ApiResult<Vec<(String, String)>> {
         let content_type = self.content_type();
+        if content_type.starts_with("multipart/form-data") {
+            // The boundary is case-sensitive: read it from the header as sent.
+            let boundary = multipart_boundary(&self.header("content-type").unwrap_or_default())
+                .ok_or_else(|| ApiError::unprocessable("value_error", &["body"], "Multipart form without a boundary"))?;
+            return parse_multipart(&self.body(limit).await?, &boundary);
+        }
         if !content_type.starts_with("application/x-www-form-urlencoded") {
             let loc = if content_type.contains("json") { "a JSON body" } else { "this content type" };
             return Err(ApiError::unprocessable(
                 "missing",
                 &["body", "username"],
-                format!("Field required (this endpoint takes an application/x-www-form-urlencoded form, not {loc})"),
+                format!("Field required (this endpoint takes a form (application/x-www-form-urlencoded or multipart/form-data), not {loc})"),
             ));
         }
         parse_form(&self.body(limit).await?)
