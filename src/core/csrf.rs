@@ -1,6 +1,13 @@
 //! Cross-site request detection (deviation 7). Browsers mark where a request comes from; clients
 //! that are not browsers send none of these headers and are let through, as are requests
 //! authenticated by Bearer token or API key (the caller decides when to ask).
+//!
+//! The server-rendered pages add a second guard: every state-changing form carries a token bound
+//! to the login session (`form_token`), checked in constant time.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 /// What a browser told us about the request's origin.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,9 +45,47 @@ pub fn is_cross_site(signals: &BrowserSignals) -> bool {
     }
 }
 
+/// The key for form tokens, derived from the secret key so that it differs from the JWT key
+/// (which is the secret itself) and changes when the secret does.
+pub fn form_key(secret: &str) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(b"langflow-edge page form token v1");
+    mac.finalize().into_bytes().into()
+}
+
+/// A page form's token: hex HMAC-SHA256 of the login session's id. It lives and dies with the
+/// session (logout revokes it), and another site cannot compute it.
+pub fn form_token(key: &[u8; 32], session_id: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(session_id.as_bytes());
+    crate::core::hex(&mac.finalize().into_bytes())
+}
+
+/// True when `presented` is this session's form token (compared in constant time).
+pub fn form_token_matches(key: &[u8; 32], session_id: &str, presented: &str) -> bool {
+    let expected = form_token(key, session_id);
+    expected.len() == presented.len() && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_tokens_are_bound_to_the_session_and_the_secret() {
+        let key = form_key("fuJFQ-X9JYDDBYxZ6PnhRRG1gzVVanOX3RWXEVsKtuU");
+        let token = form_token(&key, "session-a");
+        assert_eq!(token.len(), 64);
+        assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(token, form_token(&key, "session-a"));
+        assert!(form_token_matches(&key, "session-a", &token));
+        assert!(!form_token_matches(&key, "session-b", &token));
+        assert!(!form_token_matches(&form_key("another secret"), "session-a", &token));
+        assert!(!form_token_matches(&key, "session-a", ""));
+        assert!(!form_token_matches(&key, "session-a", &token[..63]));
+        assert!(!form_token_matches(&key, "session-a", &token.to_uppercase()));
+        assert_ne!(key.to_vec(), b"fuJFQ-X9JYDDBYxZ6PnhRRG1gzVVanOX3RWXEVsKtuU"[..32].to_vec());
+    }
 
     fn check(origin: Option<&str>, referer: Option<&str>, fetch_site: Option<&str>) -> bool {
         is_cross_site(&BrowserSignals { host: "localhost:7860", origin, referer, sec_fetch_site: fetch_site })

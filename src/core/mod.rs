@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod fernet;
+pub mod html;
 pub mod ids;
 pub mod mt19937;
 pub mod naming;

@@ -22,36 +22,56 @@ fn masked(plaintext: &str) -> String {
     format!("{shown}{}", "*".repeat(hidden))
 }
 
+/// A stored key as listings show it: masked. A key that no longer decrypts (a secret removed
+/// too early) still lists, fully masked.
+pub fn masked_key(app: &App, key: &api_keys::ApiKey, now_secs: i64) -> String {
+    let shown = app.state.fernet.decrypt(&key.api_key, now_secs.max(0) as u64, None).ok().and_then(|p| String::from_utf8(p).ok());
+    shown.as_deref().map_or_else(|| "*".repeat(46), masked)
+}
+
+pub const NAME_MAX_CHARS: usize = 255;
+
+pub fn check_name(name: Option<&str>) -> ApiResult<()> {
+    if name.is_some_and(|n| n.chars().count() > NAME_MAX_CHARS) {
+        return Err(ApiError::bad_request("API key name must be at most 255 characters long."));
+    }
+    Ok(())
+}
+
+/// A new key for `user_id` (the API and the API keys page): its id and its plaintext, which is
+/// shown once and stored only encrypted and hashed.
+pub async fn create_key(app: &App, user_id: &str, name: Option<&str>, expires_at: Option<&str>, now_secs: i64) -> ApiResult<(String, String)> {
+    let plaintext = new_plaintext_key()?;
+    let id = ids::uuid_v4(random_bytes::<16>()?);
+    api_keys::insert(
+        &app.db,
+        &api_keys::NewApiKey {
+            id: &id,
+            name,
+            created_at: &time::iso_seconds(now_secs),
+            expires_at,
+            ciphertext: &app.state.encrypt(&plaintext, now_secs)?,
+            hash: &api_key_hash(&plaintext),
+            user_id,
+        },
+    )
+    .await?;
+    Ok((id, plaintext))
+}
+
 /// POST /api/v1/api_key/ — 200 (not 201, as Langflow) with the plaintext key, shown only here.
 pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
     let principal = auth::current_user(req, app).await?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let name = body.optional_str("name")?.map(str::to_string);
-    if name.as_ref().is_some_and(|n| n.chars().count() > 255) {
-        return Err(ApiError::bad_request("API key name must be at most 255 characters long."));
-    }
+    check_name(name.as_deref())?;
     let expires_at = match body.optional_str("expires_at")? {
         None => None,
         Some(text) => Some(time::iso_seconds(time::parse_datetime(text).ok_or_else(|| {
             ApiError::unprocessable("datetime_from_date_parsing", &["body", "expires_at"], "Input should be a valid datetime")
         })?)),
     };
-    let plaintext = new_plaintext_key()?;
-    let id = ids::uuid_v4(random_bytes::<16>()?);
-    let now = req.now_secs();
-    api_keys::insert(
-        &app.db,
-        &api_keys::NewApiKey {
-            id: &id,
-            name: name.as_deref(),
-            created_at: &time::iso_seconds(now),
-            expires_at: expires_at.as_deref(),
-            ciphertext: &app.state.encrypt(&plaintext, now)?,
-            hash: &api_key_hash(&plaintext),
-            user_id: &principal.user.id,
-        },
-    )
-    .await?;
+    let (id, plaintext) = create_key(app, &principal.user.id, name.as_deref(), expires_at.as_deref(), req.now_secs()).await?;
     http::json(
         200,
         &json!({
@@ -65,15 +85,12 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
 pub async fn list(req: &mut Req, app: &App) -> ApiResult<Response> {
     let principal = auth::current_user(req, app).await?;
     let keys = api_keys::list_for_user(&app.db, &principal.user.id).await?;
-    let now = req.now_secs().max(0) as u64;
     let listed: Vec<_> = keys
         .iter()
         .map(|k| {
-            // A key that no longer decrypts (a secret removed too early) still lists, fully masked.
-            let shown = app.state.fernet.decrypt(&k.api_key, now, None).ok().and_then(|p| String::from_utf8(p).ok());
             json!({
                 "name": k.name, "last_used_at": k.last_used_at, "total_uses": k.total_uses, "is_active": k.is_active != 0,
-                "expires_at": k.expires_at, "id": k.id, "api_key": shown.as_deref().map_or_else(|| "*".repeat(46), masked),
+                "expires_at": k.expires_at, "id": k.id, "api_key": masked_key(app, k, req.now_secs()),
                 "user_id": k.user_id, "created_at": k.created_at,
             })
         })

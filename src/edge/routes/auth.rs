@@ -22,6 +22,7 @@ fn refresh_hash(token: &str) -> String {
 
 /// A new login session: its row, and the token pair that names it.
 struct NewSession {
+    id: String,
     access: String,
     refresh: String,
     insert: D1PreparedStatement,
@@ -31,27 +32,86 @@ fn start_session(app: &App, user_id: &str, now_secs: i64) -> ApiResult<NewSessio
     let settings = &app.state.settings;
     let sid = ids::uuid_v4(random_bytes::<16>()?);
     let access = token::issue(&app.state.tokens, user_id, TokenType::Access, &sid, now_secs, settings.access_token_expire_secs);
-    let refresh = token::issue(&app.state.tokens, user_id, TokenType::Refresh, &sid, now_secs, settings.refresh_token_expire_secs);
+    let jti = hex(&random_bytes::<16>()?);
+    let refresh = token::issue_unique(&app.state.tokens, user_id, TokenType::Refresh, &sid, Some(&jti), now_secs, settings.refresh_token_expire_secs);
     let insert = sessions::insert(&app.db, &sid, user_id, &refresh_hash(&refresh), now_secs, now_secs + settings.refresh_token_expire_secs)?;
-    Ok(NewSession { access, refresh, insert })
+    Ok(NewSession { id: sid, access, refresh, insert })
+}
+
+/// A session that was just started or refreshed: whose, which, and its token pair. The API
+/// answers with the pair; the pages set the cookies and go on.
+pub struct SignedIn {
+    pub user: User,
+    pub session_id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+/// Langflow's cookies for a token pair, in its order (refresh, access, then the store key when
+/// given); the API's token answers and the pages set the same lines.
+pub fn session_cookies(app: &App, access: &str, refresh: &str, now_secs: i64, access_expires: bool, store_key: Option<Option<&str>>) -> Vec<String> {
+    let settings = &app.state.settings;
+    let refresh_expires = now_secs + settings.refresh_token_expire_secs;
+    let access_expires = access_expires.then_some(now_secs + settings.access_token_expire_secs);
+    let mut lines = vec![cookies::refresh(&settings.cookies, refresh, refresh_expires), cookies::access(&settings.cookies, access, access_expires)];
+    if let Some(store_key) = store_key {
+        lines.push(cookies::store_key(&settings.cookies, store_key));
+    }
+    lines
 }
 
 /// The token pair as JSON plus Langflow's cookies.
 fn token_response(app: &App, access: &str, refresh: &str, now_secs: i64, access_expires: bool, store_key: Option<Option<&str>>) -> ApiResult<Response> {
-    let settings = &app.state.settings;
     let mut response = http::json(200, &TokenPair { access_token: access, refresh_token: refresh, token_type: "bearer" })?;
-    let refresh_expires = now_secs + settings.refresh_token_expire_secs;
-    http::set_cookie(&mut response, &cookies::refresh(&settings.cookies, refresh, refresh_expires));
-    let access_expires = access_expires.then_some(now_secs + settings.access_token_expire_secs);
-    http::set_cookie(&mut response, &cookies::access(&settings.cookies, access, access_expires));
-    if let Some(store_key) = store_key {
-        http::set_cookie(&mut response, &cookies::store_key(&settings.cookies, store_key));
+    for cookie in session_cookies(app, access, refresh, now_secs, access_expires, store_key) {
+        http::set_cookie(&mut response, &cookie);
     }
     Ok(response)
 }
 
 fn wrong_credentials() -> ApiError {
     ApiError::unauthorized("Incorrect username or password").with_header("WWW-Authenticate", "Bearer")
+}
+
+/// Why a password login was refused. The API answers each as Langflow does (`From` below); the
+/// login page says it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    WrongCredentials,
+    TooManyAttempts { retry_after: i64 },
+    /// Inactive and never logged in (told only after the right password, deviation 2).
+    WaitingForApproval,
+    /// Inactive after having logged in before (idem).
+    Inactive,
+}
+
+pub enum LoginError {
+    Refused(LoginRefusal),
+    Failed(ApiError),
+}
+
+impl From<ApiError> for LoginError {
+    fn from(err: ApiError) -> Self {
+        LoginError::Failed(err)
+    }
+}
+
+impl From<worker::Error> for LoginError {
+    fn from(err: worker::Error) -> Self {
+        LoginError::Failed(err.into())
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(err: LoginError) -> Self {
+        match err {
+            LoginError::Refused(LoginRefusal::WrongCredentials) => wrong_credentials(),
+            LoginError::Refused(LoginRefusal::TooManyAttempts { retry_after }) => ApiError::too_many_requests(retry_after),
+            LoginError::Refused(LoginRefusal::WaitingForApproval) => ApiError::bad_request("Waiting for approval"),
+            LoginError::Refused(LoginRefusal::Inactive) => ApiError::unauthorized("Inactive user"),
+            LoginError::Failed(err) => err,
+        }
+    }
 }
 
 /// POST /api/v1/login — the OAuth2 password form.
@@ -62,6 +122,13 @@ pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
     let form = req.form_body(SMALL_BODY_LIMIT).await?;
     let username = form_field(&form, "username").ok_or_else(|| ApiError::missing_field("body", "username"))?.to_string();
     let password = form_field(&form, "password").ok_or_else(|| ApiError::missing_field("body", "password"))?.to_string();
+    let signed_in = password_login(req, app, &username, &password).await?;
+    token_response(app, &signed_in.access, &signed_in.refresh, req.now_secs(), true, Some(signed_in.user.store_api_key.as_deref()))
+}
+
+/// Checks a username and password under the brute-force limits (deviation 6) and starts a
+/// session: the API's login and the login page.
+pub async fn password_login(req: &Req, app: &App, username: &str, password: &str) -> Result<SignedIn, LoginError> {
     let now = req.now_secs();
     let limits = &app.state.settings.rate_limits;
     let db = &app.db;
@@ -79,7 +146,7 @@ pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
             vec![
                 login_attempts::record(db, &counted_keys[0], 60, now)?,
                 login_attempts::record(db, &counted_keys[1], limits.account_window_secs, now)?,
-                db::users::by_username(db, &username)?,
+                db::users::by_username(db, username)?,
             ],
         )
         .await?;
@@ -87,22 +154,22 @@ pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
         let by_ip = counter(0)?.and_then(|c| exceeded(c, limits.failures_per_ip_per_minute, 60, now));
         let by_account = counter(1)?.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
         if let Some(retry_after) = by_ip.max(by_account) {
-            return Err(ApiError::too_many_requests(retry_after));
+            return Err(LoginError::Refused(LoginRefusal::TooManyAttempts { retry_after }));
         }
         results.get(2).map(|r| r.results::<User>()).transpose()?.and_then(|rows| rows.into_iter().next())
     } else {
-        db::users::find_by_username(db, &username).await?
+        db::users::find_by_username(db, username).await?
     };
 
     // Unknown usernames cost the same time as wrong passwords.
-    let verification = password::verify_password(&password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
+    let verification = password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
     let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
-        return Err(wrong_credentials());
+        return Err(LoginError::Refused(LoginRefusal::WrongCredentials));
     };
     // Langflow refuses the legacy default password for the bootstrap account.
     let superuser_name = &app.state.settings.superuser;
     if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
-        return Err(wrong_credentials());
+        return Err(LoginError::Refused(LoginRefusal::WrongCredentials));
     }
     let mut forgive = Vec::new();
     for key in &counted_keys {
@@ -111,18 +178,18 @@ pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
     // Deviation 2: the account's state is told only to whoever knows its password.
     if !user.active() {
         db::batch(db, forgive).await?;
-        return Err(match user.last_login_at {
-            None => ApiError::bad_request("Waiting for approval"),
-            Some(_) => ApiError::unauthorized("Inactive user"),
-        });
+        return Err(LoginError::Refused(match user.last_login_at {
+            None => LoginRefusal::WaitingForApproval,
+            Some(_) => LoginRefusal::Inactive,
+        }));
     }
     let session = start_session(app, &user.id, now)?;
-    let upgraded_hash = needs_rehash.then(|| random_bytes::<16>().map(|salt| password::hash_password(&password, salt))).transpose()?;
+    let upgraded_hash = needs_rehash.then(|| random_bytes::<16>().map(|salt| password::hash_password(password, salt))).transpose()?;
     let mut writes = vec![session.insert, db::users::record_login(db, &user.id, &time::iso_micros(req.now_ms), upgraded_hash.as_deref())?];
     writes.extend(forgive);
     db::batch(db, writes).await?;
     schedule_housekeeping(app, now);
-    token_response(app, &session.access, &session.refresh, now, true, Some(user.store_api_key.as_deref()))
+    Ok(SignedIn { user, session_id: session.id, access: session.access, refresh: session.refresh })
 }
 
 /// Now and then, after a login, drop sessions and counters that ended over a day ago.
@@ -146,6 +213,13 @@ pub async fn auto_login(req: &mut Req, app: &App) -> ApiResult<Response> {
     if !app.auto_login_for(req) {
         return Err(ApiError::with_body(403, json!({ "detail": { "message": "Auto login is disabled.", "auto_login": false } })));
     }
+    let signed_in = auto_login_session(req, app).await?;
+    // Langflow sets the access cookie for the browser session only here, and an empty store key.
+    token_response(app, &signed_in.access, &signed_in.refresh, req.now_secs(), false, Some(Some("")))
+}
+
+/// A new session for the bootstrap superuser; the caller has checked that auto-login is on.
+pub async fn auto_login_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
     let user = db::users::find_by_username_ignoring_case(&app.db, &app.state.settings.superuser)
         .await?
         .ok_or_else(|| ApiError::internal("bootstrap superuser missing"))?;
@@ -155,8 +229,7 @@ pub async fn auto_login(req: &mut Req, app: &App) -> ApiResult<Response> {
     let now = req.now_secs();
     let session = start_session(app, &user.id, now)?;
     db::batch(&app.db, vec![session.insert]).await?;
-    // Langflow sets the access cookie for the browser session only here, and an empty store key.
-    token_response(app, &session.access, &session.refresh, now, false, Some(Some("")))
+    Ok(SignedIn { user, session_id: session.id, access: session.access, refresh: session.refresh })
 }
 
 fn invalid_refresh() -> ApiError {
@@ -168,6 +241,13 @@ pub async fn refresh(req: &mut Req, app: &App) -> ApiResult<Response> {
     if req.is_cross_site() {
         return Err(ApiError::cross_site());
     }
+    let signed_in = refresh_session(req, app).await?;
+    token_response(app, &signed_in.access, &signed_in.refresh, req.now_secs(), true, None)
+}
+
+/// Rotates the request's refresh cookie into a new token pair for the same session (the API's
+/// `/refresh`, and the pages when the access cookie has expired).
+pub async fn refresh_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
     let Some(presented) = req.cookie(cookies::REFRESH).filter(|t| !t.is_empty()) else {
         return Err(invalid_refresh().with_header("WWW-Authenticate", "Bearer"));
     };
@@ -189,13 +269,15 @@ pub async fn refresh(req: &mut Req, app: &App) -> ApiResult<Response> {
     }
     let settings = &app.state.settings;
     let access = token::issue(&app.state.tokens, &found.user.id, TokenType::Access, &sid, now, settings.access_token_expire_secs);
-    let refresh = token::issue(&app.state.tokens, &found.user.id, TokenType::Refresh, &sid, now, settings.refresh_token_expire_secs);
+    // A fresh `jti`: a refresh within the second the old token was issued still rotates it.
+    let jti = hex(&random_bytes::<16>()?);
+    let refresh = token::issue_unique(&app.state.tokens, &found.user.id, TokenType::Refresh, &sid, Some(&jti), now, settings.refresh_token_expire_secs);
     let rotated = sessions::rotate(&app.db, &sid, &presented_hash, &refresh_hash(&refresh), now + settings.refresh_token_expire_secs).await?;
     if !rotated {
         db::batch(&app.db, vec![sessions::revoke(&app.db, &sid, now)?]).await?;
         return Err(invalid_refresh());
     }
-    token_response(app, &access, &refresh, now, true, None)
+    Ok(SignedIn { user: found.user, session_id: sid, access, refresh })
 }
 
 /// POST /api/v1/logout — always 200; ends the session the request's tokens belong to.
@@ -203,6 +285,17 @@ pub async fn logout(req: &mut Req, app: &App) -> ApiResult<Response> {
     if req.is_cross_site() {
         return Err(ApiError::cross_site());
     }
+    end_sessions(req, app).await?;
+    let mut response = http::json(200, &json!({ "message": "Logout successful" }))?;
+    for cookie in cookies::cleared(&app.state.settings.cookies, req.now_secs()) {
+        http::set_cookie(&mut response, &cookie);
+    }
+    Ok(response)
+}
+
+/// Revokes the sessions the request's access token and refresh cookie name (the API's logout
+/// and the pages').
+pub async fn end_sessions(req: &Req, app: &App) -> ApiResult<()> {
     let now = req.now_secs();
     let tokens = &app.state.tokens;
     let from_access = auth::access_token(req).and_then(|(t, _)| token::verify(tokens, &t, TokenType::Access, now).ok());
@@ -215,14 +308,8 @@ pub async fn logout(req: &mut Req, app: &App) -> ApiResult<Response> {
             seen.push(sid);
         }
     }
-    if !revocations.is_empty() {
-        db::batch(&app.db, revocations).await?;
-    }
-    let mut response = http::json(200, &json!({ "message": "Logout successful" }))?;
-    for cookie in cookies::cleared(&app.state.settings.cookies, now) {
-        http::set_cookie(&mut response, &cookie);
-    }
-    Ok(response)
+    db::batch(&app.db, revocations).await?;
+    Ok(())
 }
 
 /// GET /api/v1/session — never fails; says whether the token or cookie is good.

@@ -29,7 +29,7 @@ fn flag(value: Option<i64>) -> bool {
 }
 
 /// Langflow's FlowRead.
-fn flow_read(f: &Flow) -> Value {
+pub fn flow_read(f: &Flow) -> Value {
     json!({
         "name": f.name, "description": f.description, "icon": f.icon, "icon_bg_color": f.icon_bg_color,
         "gradient": f.gradient, "data": parse_json(&f.data), "is_component": flag(f.is_component),
@@ -143,12 +143,19 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
     let principal = auth::current_user(req, app).await?;
     let body = req.json_body(FLOW_BODY_LIMIT).await?;
     body.required_str("name")?;
+    let flow = create_owned(app, &principal.user.id, &body, req.now_ms).await?;
+    http::json(201, &flow_read(&flow))
+}
+
+/// Creates a flow for `owner` from the fields in `body` (the API and the flows page); a taken
+/// name becomes `name (1)`, `name (2)`, ...
+pub async fn create_owned(app: &App, owner: &str, body: &JsonBody, now_ms: i64) -> ApiResult<Flow> {
     let mut flow = Flow {
         id: ids::uuid_v4(random_bytes::<16>()?),
         access_type: "PRIVATE".into(),
         flow_type: "workflow".into(),
-        user_id: Some(principal.user.id.clone()),
-        updated_at: Some(time::iso_micros(req.now_ms)),
+        user_id: Some(owner.to_string()),
+        updated_at: Some(time::iso_micros(now_ms)),
         is_component: Some(0),
         webhook: Some(0),
         locked: Some(0),
@@ -156,15 +163,15 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
         a2a_enabled: Some(0),
         ..Flow::default()
     };
-    apply_fields(&mut flow, &body)?;
+    apply_fields(&mut flow, body)?;
     let (base_name, base_endpoint) = (flow.name.clone(), flow.endpoint_name.clone());
     // A concurrent create may take the name between the look-up and the insert: look again.
     for _ in 0..5 {
-        let (names, endpoints) = flows::taken_names(&app.db, &principal.user.id, &base_name, base_endpoint.as_deref()).await?;
+        let (names, endpoints) = flows::taken_names(&app.db, owner, &base_name, base_endpoint.as_deref()).await?;
         flow.name = next_free_name(&base_name, &names);
         flow.endpoint_name = base_endpoint.as_deref().map(|e| next_free_endpoint(e, &endpoints));
         match flows::insert(&app.db, &flow).await {
-            Ok(()) => return http::json(201, &flow_read(&flow)),
+            Ok(()) => return Ok(flow),
             Err(FlowWriteError::NameTaken | FlowWriteError::EndpointTaken) => continue,
             Err(FlowWriteError::Db(err)) => return Err(err),
         }
@@ -183,11 +190,12 @@ fn query_flag(req: &Req, name: &str, default: bool) -> ApiResult<bool> {
 fn query_number(req: &Req, name: &str, default: usize) -> ApiResult<usize> {
     match req.query_param(name) {
         None => Ok(default),
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| ApiError::unprocessable("greater_than_equal", &["query", name], "Input should be an integer of at least 1")),
+        // Huge values simply page past the end (clamped), rather than failing.
+        Some(text) => match text.trim().parse::<i128>() {
+            Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            Ok(_) => Err(ApiError::unprocessable("greater_than_equal", &["query", name], "Input should be greater than or equal to 1")),
+            Err(_) => Err(ApiError::unprocessable("int_parsing", &["query", name], "Input should be a valid integer, unable to parse string as an integer")),
+        },
     }
 }
 
@@ -224,11 +232,17 @@ pub async fn update(req: &mut Req, app: &App, id: &str) -> ApiResult<Response> {
     let principal = auth::current_user(req, app).await?;
     let id = path_uuid(id, "flow_id")?;
     let body = req.json_body(FLOW_BODY_LIMIT).await?;
-    let mut flow = flows::find_owned(&app.db, &id, &principal.user.id).await?.ok_or_else(flow_not_found)?;
-    apply_fields(&mut flow, &body)?;
-    flow.updated_at = Some(time::iso_micros(req.now_ms));
-    match flows::update(&app.db, &flow, &principal.user.id).await {
-        Ok(true) => http::json(200, &flow_read(&flow)),
+    let flow = update_owned(app, &principal.user.id, &id, &body, req.now_ms).await?;
+    http::json(200, &flow_read(&flow))
+}
+
+/// Applies the fields in `body` to `owner`'s flow `id` (the API and the flows page).
+pub async fn update_owned(app: &App, owner: &str, id: &str, body: &JsonBody, now_ms: i64) -> ApiResult<Flow> {
+    let mut flow = flows::find_owned(&app.db, id, owner).await?.ok_or_else(flow_not_found)?;
+    apply_fields(&mut flow, body)?;
+    flow.updated_at = Some(time::iso_micros(now_ms));
+    match flows::update(&app.db, &flow, owner).await {
+        Ok(true) => Ok(flow),
         Ok(false) => Err(flow_not_found()),
         Err(FlowWriteError::NameTaken) => Err(ApiError::bad_request("Flow name must be unique")),
         Err(FlowWriteError::EndpointTaken) => Err(ApiError::bad_request("Endpoint name must be unique")),

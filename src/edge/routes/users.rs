@@ -61,26 +61,72 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
     let username = body.required_str("username")?.to_string();
     let password = body.required_str("password")?.to_string();
     let optins = body.optional_object("optins")?.map(|o| serde_json::Value::Object(o.clone()).to_string());
-    user_rules::check_username(&username).map_err(ApiError::bad_request)?;
-    check_password_policy(&password)?;
-    let now = time::iso_micros(req.now_ms);
+    let new_user = NewUser { username: &username, password: &password, is_active: settings.new_user_is_active, is_superuser: false, optins };
+    let user = create_user(app, req.now_ms, new_user).await?;
+    let mut response = user_json(201, &user)?;
+    let _ = response.headers_mut().set("location", &format!("/api/v1/users/{}", user.id));
+    Ok(response)
+}
+
+/// A new account. Who may create it, and with which flags, is the caller's decision: the API
+/// follows Langflow (see `create`); the admin page lets the admin choose.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub is_active: bool,
+    pub is_superuser: bool,
+    /// JSON text; Langflow's defaults when `None`.
+    pub optins: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum CreateUserError {
+    Username(&'static str),
+    Password(password::PasswordPolicyError),
+    UsernameTaken,
+    Failed(ApiError),
+}
+
+impl From<ApiError> for CreateUserError {
+    fn from(err: ApiError) -> Self {
+        CreateUserError::Failed(err)
+    }
+}
+
+impl From<CreateUserError> for ApiError {
+    fn from(err: CreateUserError) -> Self {
+        match err {
+            CreateUserError::Username(message) => ApiError::bad_request(message),
+            CreateUserError::Password(err) => ApiError::bad_request(err.message()),
+            CreateUserError::UsernameTaken => username_taken(),
+            CreateUserError::Failed(err) => err,
+        }
+    }
+}
+
+/// Checks the username and password rules, then stores the new user (the API and the admin page).
+pub async fn create_user(app: &App, now_ms: i64, new: NewUser<'_>) -> Result<User, CreateUserError> {
+    user_rules::check_username(new.username).map_err(CreateUserError::Username)?;
+    password::check_policy(new.password).map_err(CreateUserError::Password)?;
+    let now = time::iso_micros(now_ms);
     let user = User {
         id: ids::uuid_v4(random_bytes::<16>()?),
-        username,
-        password: password::hash_password(&password, random_bytes::<16>()?),
+        username: new.username.to_string(),
+        password: password::hash_password(new.password, random_bytes::<16>()?),
         profile_image: None,
-        is_active: i64::from(settings.new_user_is_active),
-        is_superuser: 0,
+        is_active: i64::from(new.is_active),
+        is_superuser: i64::from(new.is_superuser),
         create_at: now.clone(),
         updated_at: now,
         last_login_at: None,
         store_api_key: None,
-        optins: Some(optins.unwrap_or_else(|| DEFAULT_OPTINS.to_string())),
+        optins: Some(new.optins.unwrap_or_else(|| DEFAULT_OPTINS.to_string())),
     };
-    db::users::insert(&app.db, &user).await.map_err(write_error)?;
-    let mut response = user_json(201, &user)?;
-    let _ = response.headers_mut().set("location", &format!("/api/v1/users/{}", user.id));
-    Ok(response)
+    db::users::insert(&app.db, &user).await.map_err(|err| match err {
+        WriteError::UsernameTaken => CreateUserError::UsernameTaken,
+        WriteError::Db(err) => CreateUserError::Failed(err),
+    })?;
+    Ok(user)
 }
 
 fn query_int(req: &Req, name: &str, default: i64, min: i64, max: Option<i64>) -> ApiResult<i64> {
@@ -158,24 +204,41 @@ pub async fn update(req: &mut Req, app: &App, id: &str) -> ApiResult<Response> {
     if let Some(optins) = body.optional_object("optins")? {
         user.optins = Some(serde_json::Value::Object(optins.clone()).to_string());
     }
-    if let Some(password) = &new_password {
+    let was_active = user.active();
+    apply_account_changes(&mut user, new_password.as_deref(), fields)?;
+    let editor = (principal.user.id.as_str(), principal.session_id.as_deref());
+    save_user(app, &mut user, was_active, new_password.is_some(), editor, req.now_ms).await?;
+    user_json(200, &user)
+}
+
+/// Sets a new password (policy checked, then hashed) and the Active/Superuser flags asked for
+/// (the API's PATCH and the admin page; permissions are checked before, with `check_patch`).
+pub fn apply_account_changes(user: &mut User, new_password: Option<&str>, fields: PatchFields) -> ApiResult<()> {
+    if let Some(password) = new_password {
         check_password_policy(password)?;
         user.password = password::hash_password(password, random_bytes::<16>()?);
     }
-    let was_active = user.active();
     if let Some(active) = fields.is_active {
         user.is_active = i64::from(active);
     }
     if let Some(superuser) = fields.is_superuser {
         user.is_superuser = i64::from(superuser);
     }
-    user.updated_at = time::iso_micros(req.now_ms);
-    db::users::update(&app.db, &user).await.map_err(write_error)?;
-    // A new password or a deactivation ends every session at once (deviation 1).
-    if new_password.is_some() || (was_active && !user.active()) {
-        db::batch(&app.db, vec![sessions::revoke_all_for_user(&app.db, &user.id, None, req.now_secs())?]).await?;
+    Ok(())
+}
+
+/// Stores an edited user. A new password or a deactivation ends every session at once
+/// (deviation 1), except the one making the change when it is the user's own (as reset-password
+/// keeps it). `editor` is the acting user's id and session.
+pub async fn save_user(app: &App, user: &mut User, was_active: bool, password_changed: bool, editor: (&str, Option<&str>), now_ms: i64) -> ApiResult<()> {
+    user.updated_at = time::iso_micros(now_ms);
+    db::users::update(&app.db, user).await.map_err(write_error)?;
+    if password_changed || (was_active && !user.active()) {
+        let (editor_id, editor_session) = editor;
+        let keep = if editor_id == user.id { editor_session } else { None };
+        db::batch(&app.db, vec![sessions::revoke_all_for_user(&app.db, &user.id, keep, now_ms.div_euclid(1000))?]).await?;
     }
-    user_json(200, &user)
+    Ok(())
 }
 
 /// PATCH /api/v1/users/{id}/reset-password — yourself only, signed in interactively.
@@ -195,8 +258,8 @@ pub async fn reset_password(req: &mut Req, app: &App, id: &str) -> ApiResult<Res
     let limits = &app.state.settings.rate_limits;
     if limits.enabled {
         let key = format!("reset:{id}");
-        let result = login_attempts::record(&app.db, &key, 60, now)?.all().await?;
-        if let Some(retry_after) = login_attempts::counter_of(&result)?.and_then(|c| exceeded(c, limits.resets_per_user_per_minute, 60, now)) {
+        let counter = login_attempts::record_one(&app.db, &key, 60, now).await?;
+        if let Some(retry_after) = counter.and_then(|c| exceeded(c, limits.resets_per_user_per_minute, 60, now)) {
             return Err(ApiError::too_many_requests(retry_after));
         }
     }

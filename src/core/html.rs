@@ -1,0 +1,112 @@
+//! Helpers for the server-rendered pages that need no I/O: HTML escaping, URL-component
+//! encoding, and the `next` path a login may return to.
+
+/// Where a visitor goes when `next` is missing or not acceptable.
+pub const DEFAULT_NEXT: &str = "/flows";
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query value or a path
+/// segment).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The path a login may send the visitor back to: a same-site absolute path (one leading `/`,
+/// never `//` or a backslash, which browsers read as another host), printable ASCII only (so it
+/// is safe in a `Location` header), and not the login or logout page itself. Anything else is
+/// `/flows`.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next else { return DEFAULT_NEXT.to_string() };
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
+    let same_site = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if !printable || !same_site || next.len() > 2048 {
+        return DEFAULT_NEXT.to_string();
+    }
+    let path = next.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
+    if matches!(path, "/login" | "/logout") {
+        return DEFAULT_NEXT.to_string();
+    }
+    next.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_every_special_character() {
+        assert_eq!(escape_html(r#"<script>alert("x")</script>"#), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+        assert_eq!(escape_html("Tom & Jerry's"), "Tom &amp; Jerry&#39;s");
+        assert_eq!(escape_html("Zoë 東京"), "Zoë 東京");
+        assert_eq!(escape_html(""), "");
+    }
+
+    #[test]
+    fn percent_encodes_reserved_bytes() {
+        assert_eq!(percent_encode("/admin?x=1&y=2"), "%2Fadmin%3Fx%3D1%26y%3D2");
+        assert_eq!(percent_encode("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn next_accepts_same_site_paths() {
+        assert_eq!(safe_next(Some("/admin")), "/admin");
+        assert_eq!(safe_next(Some("/flows/36f88d71-8ccb-4dd7-8f56-612d70ecec07")), "/flows/36f88d71-8ccb-4dd7-8f56-612d70ecec07");
+        assert_eq!(safe_next(Some("/admin?done=created")), "/admin?done=created");
+        assert_eq!(safe_next(Some("/")), "/");
+    }
+
+    #[test]
+    fn next_refuses_other_sites_and_odd_input() {
+        for bad in [
+            "//evil.example",
+            "//evil.example/admin",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/ad min",
+            "/\t/evil.example",
+            "/admin\r\nSet-Cookie: x=1",
+            "/é",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), DEFAULT_NEXT, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), DEFAULT_NEXT);
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(3000)))), DEFAULT_NEXT);
+    }
+
+    #[test]
+    fn next_never_loops_back_to_login_or_logout() {
+        for page in ["/login", "/login/", "/login?next=/admin", "/logout", "/logout/"] {
+            assert_eq!(safe_next(Some(page)), DEFAULT_NEXT, "{page}");
+        }
+        assert_eq!(safe_next(Some("/login-help")), "/login-help");
+    }
+}

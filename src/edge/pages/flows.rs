@@ -1,0 +1,209 @@
+//! `/flows`: the visitor's own flows (create, rename, view the JSON, delete), through the same
+//! functions as `/api/v1/flows` (owner-scoped, Langflow's naming and validation).
+
+use super::layout::{self, esc, Input, Section};
+use super::{html, not_found, redirect, visitor_form, Visitor};
+use crate::core::ids;
+use crate::core::request_body::JsonBody;
+use crate::db::flows::{self as flow_rows, Flow};
+use crate::edge::http::Req;
+use crate::edge::routes::flows as api_flows;
+use crate::edge::App;
+use crate::error::{ApiError, ApiResult};
+use serde_json::{Map, Value};
+use worker::{Headers, Response};
+
+pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
+    match (is_post, rest) {
+        (false, []) => list(req, app, visitor, &CreateView::default()).await,
+        (true, []) => create(req, app, visitor).await,
+        (is_post, [id, action @ ..]) => {
+            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
+            let Some(flow) = flow_rows::find_owned(&app.db, &id, &visitor.user.id).await? else {
+                return Ok(not_found(Some(visitor)));
+            };
+            match (is_post, action) {
+                (false, []) => Ok(flow_page(req, visitor, &flow, &flow.name, None)),
+                (true, []) => rename(req, app, visitor, flow).await,
+                (false, ["json"]) => download(&flow),
+                (false, ["delete"]) => Ok(delete_page(visitor, &flow)),
+                (true, ["delete"]) => delete(req, app, visitor, flow).await,
+                _ => Ok(not_found(Some(visitor))),
+            }
+        }
+    }
+}
+
+/// A JSON body with the given text fields, for the shared flow functions.
+fn fields(pairs: &[(&str, &str)]) -> JsonBody {
+    JsonBody(pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect::<Map<_, _>>())
+}
+
+/// The API's words for a refused name, as the form shows them.
+fn name_error(err: &ApiError) -> Option<String> {
+    match err {
+        ApiError::Http { status: 400 | 413 | 422, body, .. } => Some(match body.get("detail") {
+            Some(Value::String(text)) => text.clone(),
+            _ => "This name cannot be used.".to_string(),
+        }),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct CreateView<'a> {
+    name: &'a str,
+    description: &'a str,
+    name_error: Option<String>,
+}
+
+async fn list(req: &Req, app: &App, visitor: &Visitor, view: &CreateView<'_>) -> ApiResult<Response> {
+    let flows = flow_rows::list_owned(&app.db, &visitor.user.id, None).await?;
+    let notice = match req.query_param("done") {
+        Some("deleted") => layout::notice_ok("The flow was deleted."),
+        _ => String::new(),
+    };
+    let mut rows = String::new();
+    for flow in &flows {
+        let name = esc(&flow.name);
+        rows.push_str(&format!(
+            "<tr>\n<td data-label=\"Name\"><a href=\"/flows/{id}\">{name}</a></td>\n\
+             <td data-label=\"Description\">{description}</td>\n<td data-label=\"Updated\">{updated}</td>\n\
+             <td class=\"actions-cell\"><a class=\"link-danger\" href=\"/flows/{id}/delete\">Delete<span class=\"visually-hidden\"> {name}</span></a></td>\n</tr>\n",
+            id = flow.id,
+            description = flow.description.as_deref().map(esc).unwrap_or_default(),
+            updated = layout::when(flow.updated_at.as_deref()),
+        ));
+    }
+    let table = if flows.is_empty() {
+        "<p class=\"empty\">No flows yet. Create one above.</p>".to_string()
+    } else {
+        format!(
+            "<table class=\"stack\">\n<caption class=\"visually-hidden\">Your flows</caption>\n<thead><tr><th scope=\"col\">Name</th>\
+             <th scope=\"col\">Description</th><th scope=\"col\">Updated</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n\
+             <tbody>\n{rows}</tbody>\n</table>"
+        )
+    };
+    let name = Input { value: view.name, required: true, error: view.name_error.as_deref(), ..Input::new("name", "Name", "text") };
+    let description = Input { value: view.description, ..Input::new("description", "Description", "text") };
+    let body = format!(
+        "<div class=\"page-head\"><h1>Flows</h1></div>\n{notice}\
+         <form class=\"card\" method=\"post\" action=\"/flows\" novalidate>{token}\n<h2>New flow</h2>\n\
+         <div class=\"inline-form\">{name}{description}<button type=\"submit\" class=\"btn btn-primary\">Create flow</button></div>\n</form>\n\
+         <div class=\"table-wrap\">{table}</div>\n",
+        token = layout::token_input(visitor),
+        name = name.render(),
+        description = description.render(),
+    );
+    let status = if view.name_error.is_some() { 400 } else { 200 };
+    Ok(html(status, layout::page("Flows", Some(visitor), Section::Flows, &body)))
+}
+
+/// POST /flows — a new empty flow; a taken name becomes `name (1)`, as in the API.
+async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
+    let form = match visitor_form(req, app, visitor).await {
+        Ok(form) => form,
+        Err(refused) => return Ok(refused),
+    };
+    let (name, description) = (form.text("name").trim(), form.text("description").trim());
+    let mut view = CreateView { name, description, name_error: None };
+    if name.is_empty() {
+        view.name_error = Some("Enter a name for the flow.".into());
+        return list(req, app, visitor, &view).await;
+    }
+    let mut body = vec![("name", name)];
+    if !description.is_empty() {
+        body.push(("description", description));
+    }
+    match api_flows::create_owned(app, &visitor.user.id, &fields(&body), req.now_ms).await {
+        Ok(flow) => Ok(redirect(&format!("/flows/{}?done=created", flow.id))),
+        Err(err) => match name_error(&err) {
+            Some(message) => {
+                view.name_error = Some(message);
+                list(req, app, visitor, &view).await
+            }
+            None => Err(err),
+        },
+    }
+}
+
+fn flow_page(req: &Req, visitor: &Visitor, flow: &Flow, name_value: &str, name_error: Option<&str>) -> Response {
+    let notice = match req.query_param("done") {
+        Some("created") => layout::notice_ok("The flow was created."),
+        Some("renamed") => layout::notice_ok("The flow was renamed."),
+        _ => String::new(),
+    };
+    let json = serde_json::to_string_pretty(&api_flows::flow_read(flow)).unwrap_or_default();
+    let name = Input { value: name_value, required: true, error: name_error, ..Input::new("name", "Name", "text") };
+    let body = format!(
+        "<p><a href=\"/flows\">← Back to flows</a></p>\n<div class=\"page-head\"><h1>{title}</h1>\n\
+         <div class=\"actions\"><a class=\"btn\" href=\"/flows/{id}/json\" download>Download JSON</a>\n\
+         <a class=\"btn btn-danger\" href=\"/flows/{id}/delete\">Delete flow</a></div></div>\n{notice}\
+         <form class=\"card\" method=\"post\" action=\"/flows/{id}\" novalidate>{token}\n<h2>Rename</h2>\n\
+         <div class=\"inline-form\">{name}<button type=\"submit\" class=\"btn btn-primary\">Rename</button></div>\n</form>\n\
+         <section class=\"card\" aria-labelledby=\"json-title\">\n<h2 id=\"json-title\">Flow JSON</h2>\n\
+         <pre class=\"json\" tabindex=\"0\" aria-labelledby=\"json-title\">{json}</pre>\n</section>\n",
+        title = esc(&flow.name),
+        id = flow.id,
+        token = layout::token_input(visitor),
+        name = name.render(),
+        json = esc(&json),
+    );
+    html(if name_error.is_some() { 400 } else { 200 }, layout::page(&flow.name, Some(visitor), Section::Flows, &body))
+}
+
+/// POST /flows/{id} — a new name, validated as `PATCH /api/v1/flows/{id}`.
+async fn rename(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiResult<Response> {
+    let form = match visitor_form(req, app, visitor).await {
+        Ok(form) => form,
+        Err(refused) => return Ok(refused),
+    };
+    let name = form.text("name").trim();
+    if name.is_empty() {
+        return Ok(flow_page(req, visitor, &flow, name, Some("Enter a name for the flow.")));
+    }
+    match api_flows::update_owned(app, &visitor.user.id, &flow.id, &fields(&[("name", name)]), req.now_ms).await {
+        Ok(updated) => Ok(redirect(&format!("/flows/{}?done=renamed", updated.id))),
+        Err(err) => match name_error(&err) {
+            Some(message) if message == "Flow name must be unique" => {
+                Ok(flow_page(req, visitor, &flow, name, Some("You already have a flow with this name.")))
+            }
+            Some(message) => Ok(flow_page(req, visitor, &flow, name, Some(&message))),
+            None => Err(err),
+        },
+    }
+}
+
+/// GET /flows/{id}/json — the flow as Langflow exports it (FlowRead), as a file.
+fn download(flow: &Flow) -> ApiResult<Response> {
+    let json = serde_json::to_string_pretty(&api_flows::flow_read(flow)).map_err(|e| ApiError::internal(e.to_string()))?;
+    let file: String = flow.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json; charset=utf-8");
+    let _ = headers.set("content-disposition", &format!("attachment; filename=\"{}.json\"", if file.is_empty() { "flow" } else { &file }));
+    let _ = headers.set("content-security-policy", super::CONTENT_SECURITY_POLICY);
+    let _ = headers.set("cache-control", "no-store");
+    Ok(Response::builder().with_status(200).with_headers(headers).fixed(json.into_bytes()))
+}
+
+fn delete_page(visitor: &Visitor, flow: &Flow) -> Response {
+    let body = layout::confirm(
+        visitor,
+        &format!("Delete {}?", flow.name),
+        "The flow is deleted at once. This cannot be undone.",
+        &format!("/flows/{}/delete", flow.id),
+        "Delete",
+        &format!("/flows/{}", flow.id),
+        None,
+    );
+    html(200, layout::page("Delete flow", Some(visitor), Section::Flows, &body))
+}
+
+/// POST /flows/{id}/delete
+async fn delete(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiResult<Response> {
+    if let Err(refused) = visitor_form(req, app, visitor).await {
+        return Ok(refused);
+    }
+    flow_rows::delete_owned(&app.db, &flow.id, &visitor.user.id).await?;
+    Ok(redirect("/flows?done=deleted"))
+}

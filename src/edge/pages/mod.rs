@@ -1,0 +1,252 @@
+//! Server-rendered pages (DESIGN §4): `/login`, `/logout`, `/admin`, `/flows`, `/settings/api-keys`,
+//! with `/` leading to `/flows` or `/login`. No front-end build: HTML from Rust, one stylesheet
+//! and one small script served from the worker.
+//!
+//! The pages are clients of the same code as the API: sessions, login and its rate limits come
+//! from `routes::auth`, user creation and changes from `routes::users`, flows and API keys from
+//! their route modules, permissions from `core::user_rules`. They authenticate by Langflow's
+//! `access_token_lf` cookie, refreshing it with `refresh_token_lf` when it has expired.
+//!
+//! Safety: every answer carries a strict Content-Security-Policy (no inline script or style),
+//! `frame-ancestors 'none'`, `nosniff` and `Referrer-Policy: same-origin` (which keeps the
+//! `Origin` header on same-origin form posts, so the cross-site check can read it). Every POST is
+//! refused when a browser marks it cross-site (deviation 7), and every form of a signed-in
+//! visitor carries a token bound to the login session (`core::csrf::form_token`).
+
+pub mod admin;
+pub mod api_keys;
+pub mod flows;
+pub mod layout;
+pub mod login;
+
+use super::auth;
+use super::cookies;
+use super::http::{self, Req, SMALL_BODY_LIMIT};
+use super::routes;
+use super::App;
+use crate::core::csrf;
+use crate::core::html::percent_encode;
+use crate::core::request_body::form_field;
+use crate::db::users::User;
+use crate::error::{ApiError, ApiResult};
+use layout::{esc, Section};
+use worker::{Headers, Method, Response};
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A signed-in visitor of the pages.
+pub struct Visitor {
+    pub user: User,
+    pub session_id: String,
+    /// The token this session's forms carry.
+    pub form_token: String,
+    /// Set-Cookie lines for the answer, when this request refreshed or started the session.
+    pub new_cookies: Vec<String>,
+}
+
+impl Visitor {
+    fn new(app: &App, user: User, session_id: String, new_cookies: Vec<String>) -> Visitor {
+        let form_token = csrf::form_token(&app.state.form_key, &session_id);
+        Visitor { user, session_id, form_token, new_cookies }
+    }
+}
+
+/// Who is visiting: the access cookie's session; else, when it has expired, the refresh
+/// cookie's (rotated, as `/api/v1/refresh` does); else, with auto-login on for this host and
+/// `may_start`, a new session for the superuser (as `/api/v1/auto_login`).
+pub async fn visitor(req: &Req, app: &App, may_start: bool) -> ApiResult<Option<Visitor>> {
+    if let Some(principal) = auth::optional_token_user(req, app).await {
+        if let Some(session_id) = principal.session_id {
+            return Ok(Some(Visitor::new(app, principal.user, session_id, Vec::new())));
+        }
+    }
+    let now = req.now_secs();
+    if req.cookie(cookies::REFRESH).is_some_and(|t| !t.is_empty()) {
+        if let Ok(signed_in) = routes::auth::refresh_session(req, app).await {
+            let set = routes::auth::session_cookies(app, &signed_in.access, &signed_in.refresh, now, true, None);
+            return Ok(Some(Visitor::new(app, signed_in.user, signed_in.session_id, set)));
+        }
+    }
+    if may_start && app.auto_login_for(req) {
+        let signed_in = routes::auth::auto_login_session(req, app).await?;
+        let set = routes::auth::session_cookies(app, &signed_in.access, &signed_in.refresh, now, false, Some(Some("")));
+        return Ok(Some(Visitor::new(app, signed_in.user, signed_in.session_id, set)));
+    }
+    Ok(None)
+}
+
+/// Every non-API GET and POST comes here (see `router::route`); errors become HTML pages.
+pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
+    let path = req.path.clone();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let is_post = req.method == Method::Post;
+    if is_post && req.is_cross_site() {
+        return Ok(error_page(None, 403, "Request refused", "This form was sent from another site, so it was not accepted."));
+    }
+    let answer = match (is_post, segments.as_slice()) {
+        (false, ["static", file]) => Ok(static_asset(req, file)),
+        (false, []) => login::home(req, app).await,
+        (false, ["login"]) => login::show(req, app).await,
+        (true, ["login"]) => login::submit(req, app).await,
+        (false, ["logout"]) => login::confirm_logout(req, app).await,
+        (true, ["logout"]) => login::logout(req, app).await,
+        (false, ["settings"]) => Ok(redirect("/settings/api-keys")),
+        (_, ["admin", ..] | ["flows", ..] | ["settings", "api-keys", ..]) => signed_in_page(req, app, is_post, &segments).await,
+        _ => Ok(not_found(None)),
+    };
+    Ok(answer.unwrap_or_else(|err| error_response(None, err)))
+}
+
+/// Pages for signed-in visitors: anyone else goes to `/login?next=...` and comes back.
+async fn signed_in_page(req: &mut Req, app: &App, is_post: bool, segments: &[&str]) -> ApiResult<Response> {
+    let Some(visitor) = visitor(req, app, !is_post).await? else {
+        let back = if is_post { format!("/{}", segments[..segments.len().min(2)].join("/")) } else { request_target(req)? };
+        return Ok(redirect(&format!("/login?next={}", percent_encode(&back))));
+    };
+    let answer = match segments {
+        ["admin", rest @ ..] => admin::route(req, app, &visitor, is_post, rest).await,
+        ["flows", rest @ ..] => flows::route(req, app, &visitor, is_post, rest).await,
+        ["settings", "api-keys", rest @ ..] => api_keys::route(req, app, &visitor, is_post, rest).await,
+        _ => Ok(not_found(Some(&visitor))),
+    };
+    let mut response = answer.unwrap_or_else(|err| error_response(Some(&visitor), err));
+    for cookie in &visitor.new_cookies {
+        http::set_cookie(&mut response, cookie);
+    }
+    Ok(response)
+}
+
+/// The path and query the visitor asked for, as sent (already percent-encoded).
+fn request_target(req: &Req) -> ApiResult<String> {
+    let url = req.inner.url()?;
+    Ok(match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    })
+}
+
+/// A posted form whose token belongs to the visitor's session; anything else is refused.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn text(&self, name: &str) -> &str {
+        form_field(&self.0, name).unwrap_or_default()
+    }
+
+    /// A checkbox: present (any value) when ticked.
+    pub fn ticked(&self, name: &str) -> bool {
+        form_field(&self.0, name).is_some()
+    }
+}
+
+pub enum FormError {
+    /// Not a form, or too large.
+    Invalid(ApiError),
+    /// No token, or another session's.
+    Expired,
+}
+
+pub async fn read_form(req: &mut Req, app: &App, session_id: Option<&str>) -> Result<Form, FormError> {
+    let fields = req.form_body(SMALL_BODY_LIMIT).await.map_err(FormError::Invalid)?;
+    if let Some(session_id) = session_id {
+        let presented = form_field(&fields, "csrf_token").unwrap_or_default();
+        if !csrf::form_token_matches(&app.state.form_key, session_id, presented) {
+            return Err(FormError::Expired);
+        }
+    }
+    Ok(Form(fields))
+}
+
+/// `read_form` for a signed-in visitor, with its refusals as pages.
+pub async fn visitor_form(req: &mut Req, app: &App, visitor: &Visitor) -> Result<Form, Response> {
+    read_form(req, app, Some(&visitor.session_id)).await.map_err(|err| form_refused(Some(visitor), err))
+}
+
+pub fn form_refused(visitor: Option<&Visitor>, err: FormError) -> Response {
+    match err {
+        FormError::Invalid(err) => error_response(visitor, err),
+        FormError::Expired => error_page(
+            visitor,
+            403,
+            "Form expired",
+            "This form belongs to an earlier session. Go back, reload the page and try again.",
+        ),
+    }
+}
+
+/// The headers every page answer carries.
+fn add_page_headers(headers: &Headers) {
+    let _ = headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+    let _ = headers.set("x-frame-options", "DENY");
+    let _ = headers.set("referrer-policy", "same-origin");
+    let _ = headers.set("x-content-type-options", "nosniff");
+    let _ = headers.set("cross-origin-opener-policy", "same-origin");
+    let _ = headers.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+}
+
+pub fn html(status: u16, body: String) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "text/html; charset=utf-8");
+    let _ = headers.set("cache-control", "no-store");
+    add_page_headers(&headers);
+    Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
+}
+
+/// 303 See Other: after a form post the browser follows with a GET.
+pub fn redirect(location: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("location", location);
+    let _ = headers.set("cache-control", "no-store");
+    add_page_headers(&headers);
+    Response::builder().with_status(303).with_headers(headers).empty()
+}
+
+fn static_asset(req: &Req, file: &str) -> Response {
+    let (body, content_type) = match file {
+        "app.css" => (layout::APP_CSS, "text/css; charset=utf-8"),
+        "app.js" => (layout::APP_JS, "text/javascript; charset=utf-8"),
+        _ => return not_found(None),
+    };
+    let headers = Headers::new();
+    let _ = headers.set("content-type", content_type);
+    // Pages link the assets with their content hash, so those URLs never change meaning.
+    let cache = if req.query_param("v") == Some(layout::asset_version()) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let _ = headers.set("cache-control", cache);
+    add_page_headers(&headers);
+    Response::builder().with_status(200).with_headers(headers).fixed(body.as_bytes().to_vec())
+}
+
+pub fn error_page(visitor: Option<&Visitor>, status: u16, title: &str, message: &str) -> Response {
+    let home = if visitor.is_some() { "<a href=\"/flows\">Go to your flows</a>" } else { "<a href=\"/login\">Go to the login page</a>" };
+    let body = format!("<div class=\"card narrow\">\n<h1>{}</h1>\n<p>{}</p>\n<p>{home}</p>\n</div>", esc(title), esc(message));
+    html(status, layout::page(title, visitor, Section::None, &body))
+}
+
+pub fn not_found(visitor: Option<&Visitor>) -> Response {
+    error_page(visitor, 404, "Page not found", "There is no page at this address.")
+}
+
+/// An error from the shared code, in words: the API's `detail` when it is a sentence meant for
+/// people, a generic message for our own failures (logged, never shown).
+pub fn error_response(visitor: Option<&Visitor>, err: ApiError) -> Response {
+    let status = err.status();
+    if status >= 500 {
+        match &err {
+            ApiError::Config(config) => worker::console_error!("{config}"),
+            other => worker::console_error!("page error: {other:?}"),
+        }
+        return error_page(visitor, 500, "Something went wrong", "The server could not complete this request. Try again in a moment.");
+    }
+    let message = match &err {
+        ApiError::Http { body, .. } => body.get("detail").and_then(|d| d.as_str()).map(str::to_string),
+        _ => None,
+    };
+    let message = match status {
+        404 => "There is nothing here: it may have been deleted.".to_string(),
+        413 => "What you sent is too large.".to_string(),
+        _ => message.unwrap_or_else(|| "This request could not be completed.".to_string()),
+    };
+    let title = if status == 404 { "Not found" } else { "Request refused" };
+    error_page(visitor, status, title, &message)
+}
