@@ -9,7 +9,7 @@ WRANGLER := node_modules/.bin/wrangler
 # `.env` (Langflow's file) when present, else wrangler's own .dev.vars.
 ENV_FILE := $(if $(wildcard .env),--env-file .env,)
 
-.PHONY: setup build dev migrate test test-unit test-http bench clean
+.PHONY: setup build dev migrate test test-unit test-http bench clean import-langflow
 
 setup:
 	@./scripts/setup.sh
@@ -33,7 +33,19 @@ test-unit:
 test-http: build
 	node --test --test-concurrency=1 tests/http/
 
-test: setup build test-unit test-http
+# The pages in headless Chromium (Debian's package; setup installs it when missing).
+test-browser: build
+	./scripts/setup.sh browser
+	node --test --test-concurrency=1 tests/browser/
+
+test: setup build test-unit test-http test-browser
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown
+
+# make import-langflow DB=path/to/langflow.db [SECRET_KEY=...] [TARGET=--remote]
+#   Langflow's users, API keys, store keys, variables and flows into D1; default target: the local
+#   D1 of `make dev`. See docs/migrating-from-langflow.md.
+import-langflow:
+	$(if $(DB),,$(error usage: make import-langflow DB=path/to/langflow.db [SECRET_KEY=...] [TARGET=--remote]))
+	$(if $(SECRET_KEY),LANGFLOW_SECRET_KEY="$$SECRET_KEY" )python3 scripts/import-langflow.py --db "$(DB)" $(TARGET)
