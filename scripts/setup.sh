@@ -22,7 +22,7 @@ if [ "$have_bindgen" != "$want_bindgen" ]; then
   cargo install wasm-bindgen-cli --version "$want_bindgen" --force
 fi
 
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}' || true)" != "0.8.7" ]; then
+if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)" != "0.8.7" ]; then
   say "installing worker-build 0.8.7 (about 6 min)"
   cargo install worker-build --version 0.8.7 --locked --force
 fi
