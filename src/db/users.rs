@@ -67,13 +67,13 @@ impl From<ApiError> for WriteError {
 
 /// Inserts a new user; a clash with an existing username (any case) is `UsernameTaken`.
 pub async fn insert(db: &D1Database, user: &User) -> Result<(), WriteError> {
-    let result = super::run(statement(
-        db,
-        &format!("INSERT INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
-        &row_args(user),
-    )?)
-    .await;
-    match result {
+    let sql = format!("INSERT INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    write(statement(db, &sql, &row_args(user))?).await
+}
+
+/// Runs a write to `user`, telling a username clash apart from other failures.
+async fn write(statement: D1PreparedStatement) -> Result<(), WriteError> {
+    match super::run(statement).await {
         Ok(_) => Ok(()),
         Err(err) if is_unique_violation(&err) => Err(WriteError::UsernameTaken),
         Err(err) => Err(WriteError::Db(err.into())),
@@ -110,19 +110,14 @@ fn row_args(user: &User) -> [wasm_bindgen::JsValue; 11] {
 
 /// Writes every mutable column of `user` (the caller merged the changes).
 pub async fn update(db: &D1Database, user: &User) -> Result<(), WriteError> {
-    let result = super::run(statement(
+    write(statement(
         db,
         "UPDATE \"user\" SET username = ?2, password = ?3, profile_image = ?4, is_active = ?5, is_superuser = ?6, \
          updated_at = ?8, last_login_at = ?9, store_api_key = ?10, optins = ?11 WHERE id = ?1",
         // ?7 (create_at) is bound but not written: creation time never changes.
         &row_args(user),
     )?)
-    .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if is_unique_violation(&err) => Err(WriteError::UsernameTaken),
-        Err(err) => Err(WriteError::Db(err.into())),
-    }
+    .await
 }
 
 pub fn set_password(db: &D1Database, id: &str, hash: &str, updated_at: &str) -> ApiResult<D1PreparedStatement> {

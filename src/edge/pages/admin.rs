@@ -133,19 +133,7 @@ fn new_user_page(visitor: &Visitor, view: &NewUserView) -> Response {
         autofocus: fresh,
         ..Input::new("username", "Username", "text")
     };
-    let password = Input {
-        autocomplete: "new-password",
-        required: true,
-        error: view.password_error,
-        hint: Some("At least 8 characters."),
-        ..Input::new("password", "Password", "password")
-    };
-    let confirm = Input {
-        autocomplete: "new-password",
-        required: true,
-        error: view.confirm_error,
-        ..Input::new("confirm_password", "Confirm Password", "password")
-    };
+    let (password, confirm) = new_password_inputs(view.password_error, view.confirm_error, "At least 8 characters.");
     let body = format!(
         "<p><a href=\"/admin\">← Back to users</a></p>\n<div class=\"card narrow\">\n<h1>New User</h1>\n\
          <form method=\"post\" action=\"/admin/users/new\" novalidate>{token}\n{username}{password}{confirm}\
@@ -206,22 +194,29 @@ struct EditView<'a> {
     confirm_error: Option<&'a str>,
 }
 
-fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
-    let name = esc(&user.username);
-    let token = layout::token_input(visitor);
+/// The **Password** and **Confirm Password** fields of the new-user and edit forms.
+fn new_password_inputs<'a>(password_error: Option<&'a str>, confirm_error: Option<&'a str>, hint: &'a str) -> (Input<'a>, Input<'a>) {
     let password = Input {
         autocomplete: "new-password",
         required: true,
-        error: view.password_error,
-        hint: Some("At least 8 characters. Every session of this user ends."),
+        error: password_error,
+        hint: Some(hint),
         ..Input::new("password", "Password", "password")
     };
     let confirm = Input {
         autocomplete: "new-password",
         required: true,
-        error: view.confirm_error,
+        error: confirm_error,
         ..Input::new("confirm_password", "Confirm Password", "password")
     };
+    (password, confirm)
+}
+
+fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
+    let name = esc(&user.username);
+    let token = layout::token_input(visitor);
+    let (password, confirm) =
+        new_password_inputs(view.password_error, view.confirm_error, "At least 8 characters. Every session of this user ends.");
     let delete = if user.id == visitor.user.id {
         String::new()
     } else {
