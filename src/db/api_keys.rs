@@ -1,7 +1,7 @@
 //! Table `apikey` (Langflow's): the key is stored Fernet-encrypted, and found by the hex SHA-256
 //! of its plaintext. Every query but the hash lookup is filtered by owner.
 
-use super::users::{User, COLUMNS as USER_COLUMNS};
+use super::users::User;
 use super::{changes, int, opt_text, statement, text};
 use crate::error::ApiResult;
 use serde::Deserialize;
@@ -24,22 +24,28 @@ pub struct ApiKey {
 const COLUMNS: &str = "id, name, created_at, last_used_at, total_uses, is_active, expires_at, api_key, user_id";
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct KeyWithOwner {
+pub struct KeyState {
     pub key_id: String,
     pub key_is_active: i64,
     pub key_expires_at: Option<String>,
-    #[serde(flatten)]
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyWithOwner {
+    pub key: KeyState,
     pub user: User,
 }
 
+/// Spelled out rather than built per request; a test checks it against `users::COLUMNS`.
+pub(super) const SELECT_WITH_OWNER: &str = "SELECT k.id AS key_id, k.is_active AS key_is_active, k.expires_at AS key_expires_at, \
+     u.id, u.username, u.password, u.profile_image, u.is_active, u.is_superuser, u.create_at, u.updated_at, \
+     u.last_login_at, u.store_api_key, u.optins \
+     FROM apikey k JOIN \"user\" u ON u.id = k.user_id WHERE k.api_key_hash = ?1";
+
 /// The key (and its owner) whose hash is `hash`; one query.
 pub async fn find_by_hash(db: &D1Database, hash: &str) -> ApiResult<Option<KeyWithOwner>> {
-    let user_columns: String = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "SELECT k.id AS key_id, k.is_active AS key_is_active, k.expires_at AS key_expires_at, {user_columns} \
-         FROM apikey k JOIN \"user\" u ON u.id = k.user_id WHERE k.api_key_hash = ?1"
-    );
-    super::first(statement(db, &sql, &[text(hash)])?).await
+    let found = super::first_pair::<KeyState, User>(statement(db, SELECT_WITH_OWNER, &[text(hash)])?).await?;
+    Ok(found.map(|(key, user)| KeyWithOwner { key, user }))
 }
 
 /// Usage counters; run after the response is sent (`wait_until`), never on the request's path.

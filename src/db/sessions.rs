@@ -1,27 +1,37 @@
 //! Table `session` (deviation 1): one row per login. Tokens carry its id as `sid`; a token is
 //! honoured only while its session is live.
 
-use super::users::{User, COLUMNS};
+use super::users::User;
 use super::{changes, int, opt_text, statement, text};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct SessionWithUser {
+pub struct Session {
     pub session_user_id: String,
     pub refresh_hash: String,
     pub session_expires_at: i64,
     pub session_revoked_at: Option<i64>,
-    #[serde(flatten)]
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionWithUser {
+    pub session: Session,
     pub user: User,
 }
 
 impl SessionWithUser {
     pub fn is_live(&self, now_secs: i64) -> bool {
-        self.session_revoked_at.is_none() && self.session_expires_at > now_secs
+        self.session.session_revoked_at.is_none() && self.session.session_expires_at > now_secs
     }
 }
+
+/// Spelled out rather than built per request; a test checks it against `users::COLUMNS`.
+const SELECT_WITH_USER: &str = "SELECT s.user_id AS session_user_id, s.refresh_hash, s.expires_at AS session_expires_at, \
+     s.revoked_at AS session_revoked_at, u.id, u.username, u.password, u.profile_image, u.is_active, u.is_superuser, \
+     u.create_at, u.updated_at, u.last_login_at, u.store_api_key, u.optins \
+     FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.id = ?1";
 
 pub fn insert(db: &D1Database, id: &str, user_id: &str, refresh_hash: &str, now_secs: i64, expires_at: i64) -> ApiResult<D1PreparedStatement> {
     statement(
@@ -33,13 +43,8 @@ pub fn insert(db: &D1Database, id: &str, user_id: &str, refresh_hash: &str, now_
 
 /// The session and its user in one query: the only D1 read of an authenticated request.
 pub async fn load_with_user(db: &D1Database, session_id: &str) -> ApiResult<Option<SessionWithUser>> {
-    let user_columns: String = COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "SELECT s.user_id AS session_user_id, s.refresh_hash, s.expires_at AS session_expires_at, \
-         s.revoked_at AS session_revoked_at, {user_columns} \
-         FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.id = ?1"
-    );
-    super::first(statement(db, &sql, &[text(session_id)])?).await
+    let found = super::first_pair::<Session, User>(statement(db, SELECT_WITH_USER, &[text(session_id)])?).await?;
+    Ok(found.map(|(session, user)| SessionWithUser { session, user }))
 }
 
 /// Swaps the refresh token, only if `old_hash` is still the current one; false means someone
@@ -70,4 +75,14 @@ pub fn revoke_all_for_user(db: &D1Database, user_id: &str, keep: Option<&str>, n
 /// Sessions that ended long ago are of no use to anyone.
 pub fn purge_ended_before(db: &D1Database, cutoff_secs: i64) -> ApiResult<D1PreparedStatement> {
     statement(db, "DELETE FROM session WHERE expires_at < ?1 OR revoked_at < ?1", &[int(cutoff_secs)])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn joined_select_reads_every_user_column() {
+        let prefixed: Vec<String> = super::super::users::COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
+        assert!(super::SELECT_WITH_USER.contains(&prefixed.join(", ")));
+        assert!(super::super::api_keys::SELECT_WITH_OWNER.contains(&prefixed.join(", ")));
+    }
 }

@@ -100,7 +100,7 @@ async fn user_from_access_token(req: &Req, app: &App, token: &str) -> ApiResult<
     let Some(found) = sessions::load_with_user(&app.db, &session_id).await? else {
         return Ok(None);
     };
-    if found.session_user_id != claims.sub {
+    if found.session.session_user_id != claims.sub {
         return Err(ApiError::unauthorized("Invalid token"));
     }
     if !found.is_live(req.now_secs()) {
@@ -116,16 +116,17 @@ async fn user_from_api_key(req: &Req, app: &App, key: &str) -> ApiResult<Princip
     let invalid = || ApiError::forbidden("Invalid API key");
     let found = api_keys::find_by_hash(&app.db, &api_key_hash(key)).await?.ok_or_else(invalid)?;
     let expired = found
+        .key
         .key_expires_at
         .as_deref()
         .and_then(time::parse_datetime)
         .is_some_and(|expires| expires < req.now_secs());
-    if found.key_is_active == 0 || expired || !found.user.active() {
+    if found.key.key_is_active == 0 || expired || !found.user.active() {
         return Err(invalid());
     }
     if app.state.settings.track_api_key_usage {
         // Counted after the answer is sent: the request itself does one read and no write.
-        let (db, key_id, at) = (app.db.clone(), found.key_id.clone(), time::iso_seconds(req.now_secs()));
+        let (db, key_id, at) = (app.db.clone(), found.key.key_id.clone(), time::iso_seconds(req.now_secs()));
         app.ctx.wait_until(async move {
             if let Err(err) = api_keys::record_use(&db, &key_id, &at).await {
                 worker::console_warn!("could not record API key use: {err:?}");

@@ -134,9 +134,10 @@ pub async fn password_login(req: &Req, app: &App, username: &str, password: &str
     let db = &app.db;
 
     // Attempts are counted before the password is checked (atomically, in every isolate), and
-    // taken back when it was right: only failures count against the limits.
+    // taken back when it was right: only failures count against the limits. The account key
+    // folds ASCII case only, as the username uniqueness rule (SQLite's lower()) does.
     let counted_keys = if limits.enabled {
-        vec![format!("ip:{}", req.client_ip()), format!("account:{}", username.to_lowercase())]
+        vec![format!("ip:{}", req.client_ip()), format!("account:{}", username.to_ascii_lowercase())]
     } else {
         Vec::new()
     };
@@ -255,11 +256,11 @@ pub async fn refresh_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
     let claims = token::verify(&app.state.tokens, &presented, TokenType::Refresh, now).map_err(|_| invalid_refresh())?;
     let sid = claims.sid.ok_or_else(invalid_refresh)?;
     let found = sessions::load_with_user(&app.db, &sid).await?.ok_or_else(invalid_refresh)?;
-    if found.session_user_id != claims.sub || !found.is_live(now) {
+    if found.session.session_user_id != claims.sub || !found.is_live(now) {
         return Err(invalid_refresh());
     }
     let presented_hash = refresh_hash(&presented);
-    if !bool::from(presented_hash.as_bytes().ct_eq(found.refresh_hash.as_bytes())) {
+    if !bool::from(presented_hash.as_bytes().ct_eq(found.session.refresh_hash.as_bytes())) {
         // An older refresh token of this session: someone kept a copy. End the session.
         db::batch(&app.db, vec![sessions::revoke(&app.db, &sid, now)?]).await?;
         return Err(invalid_refresh());
