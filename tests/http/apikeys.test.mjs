@@ -4,7 +4,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import {
-  startWorker, call, login, makeUser, cookieValue, findCookie, fernetDecrypt, pollUntil, ADMIN,
+  startWorker, call, login, makeUser, cookieValue, findCookie, fernetDecrypt, pollUntil, ADMIN, signInAdmin
 } from "./harness.mjs";
 
 const INVALID_KEY = { detail: "Invalid API key" };
@@ -21,10 +21,7 @@ let admin; // { token, id }
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200);
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { token: session.access, id: me.body.id };
+  admin = await signInAdmin(base);
 });
 
 after(async () => {

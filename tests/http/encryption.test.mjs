@@ -7,8 +7,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  startWorker, call, login, makeUser, ADMIN, SECRET_KEY, queryD1File, queryD1Batch, d1Files, d1RawBytes, fernetDecrypt,
-  fernetVerifies, sha256Hex, randomSecretKey, pollUntil,
+  startWorker, call, makeUser, SECRET_KEY, queryD1File, queryD1Batch, d1Files, d1RawBytes, fernetDecrypt, fernetVerifies, sha256Hex, randomSecretKey, pollUntil, signInAdmin,
 } from "./harness.mjs";
 
 const FERNET_RE = /^gAAAAA[A-Za-z0-9_-]+={0,2}$/;
@@ -53,10 +52,7 @@ async function populate(user, tag) {
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200);
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { token: session.access, id: me.body.id };
+  admin = await signInAdmin(base);
   alice = await populate(await makeUser(base, admin.token, "enc-alice"), "alice");
   bob = await populate(await makeUser(base, admin.token, "enc-bob"), "bob");
   // A Credential whose value is changed: neither the old nor the new value may be stored in clear.

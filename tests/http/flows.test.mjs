@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, call, login, makeUser, ADMIN, UUID_RE, queryD1File } from "./harness.mjs";
+import { startWorker, call, makeUser, UUID_RE, queryD1File, signInAdmin } from "./harness.mjs";
 
 const FLOW_READ_KEYS = [
   "name", "description", "icon", "icon_bg_color", "gradient", "data", "is_component", "updated_at", "webhook",
@@ -22,10 +22,7 @@ let bob;
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200);
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { token: session.access, id: me.body.id };
+  admin = await signInAdmin(base);
   alice = await makeUser(base, admin.token, "flow-alice");
   bob = await makeUser(base, admin.token, "flow-bob");
 });

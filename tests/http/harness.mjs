@@ -139,6 +139,14 @@ export async function login(base, username, password, extra = {}) {
   return { ...res, access: res.body?.access_token, refresh: res.body?.refresh_token };
 }
 
+/** Logs the bootstrap superuser (ADMIN) in: { token, refresh, id }. */
+export async function signInAdmin(base) {
+  const session = await login(base, ADMIN.username, ADMIN.password);
+  if (session.status !== 200) throw new Error(`admin login: ${session.status} ${JSON.stringify(session.body)}`);
+  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
+  return { token: session.access, refresh: session.refresh, id: me.body.id };
+}
+
 /** Creates a user as the admin, activates it, and logs it in. */
 export async function makeUser(base, adminToken, username, password = `${username}-password-1`) {
   const created = await call(base, "/api/v1/users/", { method: "POST", json: { username, password }, token: adminToken });

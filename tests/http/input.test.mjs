@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, call, login, makeUser, rawRequest, ADMIN } from "./harness.mjs";
+import { startWorker, call, login, makeUser, rawRequest, ADMIN, signInAdmin } from "./harness.mjs";
 
 const NOT_FOUND = { detail: "Not Found" };
 const TOO_LARGE = { detail: "Request body too large: the limit is 65536 bytes." };
@@ -18,10 +18,7 @@ let user; // a normal active user
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200);
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { id: me.body.id, token: session.access };
+  admin = await signInAdmin(base);
   user = await makeUser(base, admin.token, "input-user");
 });
 

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startWorker, call, login, makeUser, cookieValue, findCookie, decodeJwt, ADMIN, UUID_RE,
+  startWorker, call, login, makeUser, cookieValue, findCookie, decodeJwt, ADMIN, UUID_RE, signInAdmin
 } from "./harness.mjs";
 
 const CROSS_SITE = "Cross-site request refused: this request came from another site.";
@@ -16,10 +16,7 @@ let admin; // { token, id }
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200, JSON.stringify(session.body));
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { token: session.access, id: me.body.id };
+  admin = await signInAdmin(base);
 });
 
 after(async () => {

@@ -6,7 +6,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, call, login, makeUser, ADMIN, queryD1Batch } from "./harness.mjs";
+import { startWorker, call, makeUser, queryD1Batch, signInAdmin } from "./harness.mjs";
 
 const FLOW_NOT_FOUND = { detail: "Flow not found" };
 const VARIABLE_NOT_FOUND = { detail: "Variable not found" };
@@ -37,10 +37,7 @@ async function aliceState() {
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200);
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { token: session.access, id: me.body.id };
+  admin = await signInAdmin(base);
   const adminKey = await call(base, "/api/v1/api_key/", { method: "POST", json: { name: "admin-key" }, token: admin.token });
   admin.apiKey = adminKey.body.api_key;
 

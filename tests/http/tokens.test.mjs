@@ -5,7 +5,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import {
-  startWorker, call, login, makeUser, findCookie, signJwt, decodeJwt, ADMIN, SECRET_KEY,
+  startWorker, call, login, makeUser, findCookie, signJwt, decodeJwt, ADMIN, SECRET_KEY, signInAdmin
 } from "./harness.mjs";
 
 const NO_CREDENTIALS = { detail: "No authentication credentials provided" };
@@ -19,10 +19,7 @@ let admin; // { id, token, refresh }
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200, JSON.stringify(session.body));
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { id: me.body.id, token: session.access, refresh: session.refresh };
+  admin = await signInAdmin(base);
 });
 
 after(async () => {

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, call, login, makeUser, ADMIN, UUID_RE } from "./harness.mjs";
+import { startWorker, call, login, makeUser, ADMIN, UUID_RE, signInAdmin } from "./harness.mjs";
 
 const USER_READ_KEYS = [
   "create_at", "id", "is_active", "is_superuser", "last_login_at", "optins", "profile_image", "store_api_key", "updated_at", "username",
@@ -22,10 +22,7 @@ let admin; // { id, token }
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200, JSON.stringify(session.body));
-  const me = await call(base, "/api/v1/users/whoami", { token: session.access });
-  admin = { id: me.body.id, token: session.access };
+  admin = await signInAdmin(base);
 });
 
 after(async () => {

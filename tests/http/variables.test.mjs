@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, call, login, makeUser, ADMIN, UUID_RE, queryD1File, fernetDecrypt } from "./harness.mjs";
+import { startWorker, call, makeUser, UUID_RE, queryD1File, fernetDecrypt, signInAdmin } from "./harness.mjs";
 
 const VARIABLE_READ_KEYS = [
   "can_manage_shares", "default_fields", "has_value", "id", "is_owner", "is_valid", "name", "type", "validation_error", "value",
@@ -21,9 +21,7 @@ let bob;
 before(async () => {
   worker = await startWorker();
   base = worker.url;
-  const session = await login(base, ADMIN.username, ADMIN.password);
-  assert.equal(session.status, 200);
-  admin = { token: session.access };
+  admin = await signInAdmin(base);
   alice = await makeUser(base, admin.token, "var-alice");
   bob = await makeUser(base, admin.token, "var-bob");
 });
