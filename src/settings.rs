@@ -55,7 +55,11 @@ pub fn is_loopback_host(host: &str) -> bool {
         rest.split(']').next().unwrap_or("")
     } else {
         host.rsplit_once(':').map_or(host.as_str(), |(name, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) { name } else { host.as_str() }
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                host.as_str()
+            }
         })
     };
     name == "localhost"
@@ -161,10 +165,8 @@ impl Settings {
         let boolean = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
             match get(name) {
                 None => Ok(default),
-                Some(v) => parse_bool(&v).ok_or_else(|| ConfigError {
-                    variable: name,
-                    problem: "must be a boolean (True or False)".into(),
-                }),
+                Some(v) => parse_bool(&v)
+                    .ok_or_else(|| ConfigError { variable: name, problem: "must be a boolean (True or False)".into() }),
             }
         };
         let number = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
@@ -207,7 +209,10 @@ impl Settings {
         let cookie_domain = get("LANGFLOW_COOKIE_DOMAIN").map(|s| s.trim().to_string());
         if let Some(domain) = &cookie_domain {
             if !domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
-                return Err(ConfigError { variable: "LANGFLOW_COOKIE_DOMAIN", problem: "must be a host name such as example.com".into() });
+                return Err(ConfigError {
+                    variable: "LANGFLOW_COOKIE_DOMAIN",
+                    problem: "must be a host name such as example.com".into(),
+                });
             }
         }
 
@@ -267,7 +272,16 @@ mod tests {
 
     #[test]
     fn accepts_langflow_boolean_spellings() {
-        for (text, value) in [("True", true), ("true", true), ("1", true), ("yes", true), ("False", false), ("false", false), ("0", false), ("off", false)] {
+        for (text, value) in [
+            ("True", true),
+            ("true", true),
+            ("1", true),
+            ("yes", true),
+            ("False", false),
+            ("false", false),
+            ("0", false),
+            ("off", false),
+        ] {
             let s = parse(&[("LANGFLOW_NEW_USER_IS_ACTIVE", text)]).unwrap();
             assert_eq!(s.new_user_is_active, value, "{text}");
         }
@@ -315,7 +329,9 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for host in ["localhost", "localhost:7860", "127.0.0.1", "127.0.0.1:8787", "[::1]:7860", "[::1]", "app.localhost"] {
+        for host in
+            ["localhost", "localhost:7860", "127.0.0.1", "127.0.0.1:8787", "[::1]:7860", "[::1]", "app.localhost"]
+        {
             assert!(is_loopback_host(host), "{host}");
         }
         for host in ["example.com", "127.0.0.1.evil.com", "10.0.0.1", "localhost.evil.com", "128.0.0.1:80", ""] {

@@ -90,8 +90,8 @@ impl FernetKey {
 }
 
 pub fn encrypt(key: &FernetKey, plaintext: &[u8], now_secs: u64, iv: [u8; 16]) -> String {
-    let ciphertext = cbc::Encryptor::<&Aes128>::inner_iv_init(&key.cipher, &iv.into())
-        .encrypt_padded_vec_mut::<Pkcs7>(plaintext);
+    let ciphertext =
+        cbc::Encryptor::<&Aes128>::inner_iv_init(&key.cipher, &iv.into()).encrypt_padded_vec_mut::<Pkcs7>(plaintext);
     let mut token = Vec::with_capacity(HEADER_LEN + ciphertext.len() + MAC_LEN);
     token.push(VERSION);
     token.extend_from_slice(&now_secs.to_be_bytes());
@@ -102,19 +102,12 @@ pub fn encrypt(key: &FernetKey, plaintext: &[u8], now_secs: u64, iv: [u8; 16]) -
     B64_URL.encode(token)
 }
 
-pub fn decrypt(
-    key: &FernetKey,
-    token: &str,
-    now_secs: u64,
-    ttl_secs: Option<u64>,
-) -> Result<Vec<u8>, FernetError> {
+pub fn decrypt(key: &FernetKey, token: &str, now_secs: u64, ttl_secs: Option<u64>) -> Result<Vec<u8>, FernetError> {
     let data = decode(token)?;
     let (timestamp, plaintext) = open(key, &data)?;
     if let Some(ttl) = ttl_secs {
         // Saturation is exact here: a sum past u64::MAX is beyond any `now`/timestamp anyway.
-        if timestamp.saturating_add(ttl) < now_secs
-            || now_secs.saturating_add(MAX_CLOCK_SKEW) < timestamp
-        {
+        if timestamp.saturating_add(ttl) < now_secs || now_secs.saturating_add(MAX_CLOCK_SKEW) < timestamp {
             return Err(FernetError::InvalidToken);
         }
     }
@@ -127,14 +120,9 @@ pub fn token_timestamp(token: &str) -> Result<u64, FernetError> {
 }
 
 fn decode(token: &str) -> Result<Vec<u8>, FernetError> {
-    let data = DECODER
-        .decode(token)
-        .map_err(|_| FernetError::InvalidToken)?;
+    let data = DECODER.decode(token).map_err(|_| FernetError::InvalidToken)?;
     // Smallest token: header, one ciphertext block, tag. Shorter ones cannot decrypt anyway.
-    let body = data
-        .len()
-        .checked_sub(HEADER_LEN + MAC_LEN)
-        .ok_or(FernetError::InvalidToken)?;
+    let body = data.len().checked_sub(HEADER_LEN + MAC_LEN).ok_or(FernetError::InvalidToken)?;
     if data.first() != Some(&VERSION) || body == 0 || body % BLOCK != 0 {
         return Err(FernetError::InvalidToken);
     }
@@ -142,28 +130,17 @@ fn decode(token: &str) -> Result<Vec<u8>, FernetError> {
 }
 
 fn timestamp_of(data: &[u8]) -> Result<u64, FernetError> {
-    let ts: [u8; 8] = data
-        .get(1..9)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(FernetError::InvalidToken)?;
+    let ts: [u8; 8] = data.get(1..9).and_then(|s| s.try_into().ok()).ok_or(FernetError::InvalidToken)?;
     Ok(u64::from_be_bytes(ts))
 }
 
 /// Authenticates (in constant time) before touching the ciphertext, so padding errors cannot
 /// serve as an oracle. `data` must come from `decode`.
 fn open(key: &FernetKey, data: &[u8]) -> Result<(u64, Vec<u8>), FernetError> {
-    let split = data
-        .len()
-        .checked_sub(MAC_LEN)
-        .ok_or(FernetError::InvalidToken)?;
+    let split = data.len().checked_sub(MAC_LEN).ok_or(FernetError::InvalidToken)?;
     let (signed, tag) = data.split_at(split);
-    key.tag(signed)
-        .verify_slice(tag)
-        .map_err(|_| FernetError::InvalidToken)?;
-    let iv: [u8; 16] = signed
-        .get(9..HEADER_LEN)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(FernetError::InvalidToken)?;
+    key.tag(signed).verify_slice(tag).map_err(|_| FernetError::InvalidToken)?;
+    let iv: [u8; 16] = signed.get(9..HEADER_LEN).and_then(|s| s.try_into().ok()).ok_or(FernetError::InvalidToken)?;
     let ciphertext = signed.get(HEADER_LEN..).ok_or(FernetError::InvalidToken)?;
     let plaintext = cbc::Decryptor::<&Aes128>::inner_iv_init(&key.cipher, &iv.into())
         .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
@@ -191,26 +168,13 @@ impl KeyRing {
         &self.keys
     }
 
-    pub fn encrypt(
-        &self,
-        plaintext: &[u8],
-        now_secs: u64,
-        iv: [u8; 16],
-    ) -> Result<String, FernetError> {
+    pub fn encrypt(&self, plaintext: &[u8], now_secs: u64, iv: [u8; 16]) -> Result<String, FernetError> {
         let key = self.primary().ok_or(FernetError::InvalidKey)?;
         Ok(encrypt(key, plaintext, now_secs, iv))
     }
 
-    pub fn decrypt(
-        &self,
-        token: &str,
-        now_secs: u64,
-        ttl_secs: Option<u64>,
-    ) -> Result<Vec<u8>, FernetError> {
-        self.keys
-            .iter()
-            .find_map(|key| decrypt(key, token, now_secs, ttl_secs).ok())
-            .ok_or(FernetError::InvalidToken)
+    pub fn decrypt(&self, token: &str, now_secs: u64, ttl_secs: Option<u64>) -> Result<Vec<u8>, FernetError> {
+        self.keys.iter().find_map(|key| decrypt(key, token, now_secs, ttl_secs).ok()).ok_or(FernetError::InvalidToken)
     }
 
     /// True when the token already verifies under the primary key (rotation can skip it).
@@ -226,11 +190,8 @@ impl KeyRing {
     pub fn rotate(&self, token: &str, iv: [u8; 16]) -> Result<String, FernetError> {
         let primary = self.primary().ok_or(FernetError::InvalidKey)?;
         let data = decode(token)?;
-        let (timestamp, plaintext) = self
-            .keys
-            .iter()
-            .find_map(|key| open(key, &data).ok())
-            .ok_or(FernetError::InvalidToken)?;
+        let (timestamp, plaintext) =
+            self.keys.iter().find_map(|key| open(key, &data).ok()).ok_or(FernetError::InvalidToken)?;
         Ok(encrypt(primary, &plaintext, timestamp, iv))
     }
 }
@@ -241,10 +202,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors(name: &str) -> Vec<Value> {
-        let path = format!(
-            "{}/../shared/vectors/fernet/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/../shared/vectors/fernet/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         serde_json::from_str(&text).unwrap()
     }
@@ -268,10 +226,7 @@ mod tests {
             let iv: Vec<u8> = serde_json::from_value(case["iv"].clone()).unwrap();
             let iv: [u8; 16] = iv.try_into().unwrap();
             let src = case["src"].as_str().unwrap().as_bytes();
-            assert_eq!(
-                encrypt(&key(&case), src, now(&case), iv),
-                case["token"].as_str().unwrap()
-            );
+            assert_eq!(encrypt(&key(&case), src, now(&case), iv), case["token"].as_str().unwrap());
         }
     }
 
@@ -306,15 +261,9 @@ mod tests {
         for pos in [0, 4, 12, HEADER_LEN + 1, raw.len() - 1] {
             let mut bad = raw.clone();
             bad[pos] ^= 1;
-            assert_eq!(
-                decrypt(&k, &B64_URL.encode(&bad), 1_000, None),
-                Err(FernetError::InvalidToken)
-            );
+            assert_eq!(decrypt(&k, &B64_URL.encode(&bad), 1_000, None), Err(FernetError::InvalidToken));
         }
-        assert_eq!(
-            decrypt(&k, &B64_URL.encode(&raw[..raw.len() - 1]), 1_000, None),
-            Err(FernetError::InvalidToken)
-        );
+        assert_eq!(decrypt(&k, &B64_URL.encode(&raw[..raw.len() - 1]), 1_000, None), Err(FernetError::InvalidToken));
         assert!(decrypt(&key_n(8), &token, 1_000, None).is_err());
         for junk in ["", "gA==", "not base64!", "gAAAAA"] {
             assert!(decrypt(&k, junk, 1_000, None).is_err());
@@ -332,39 +281,17 @@ mod tests {
         // Without a TTL, time is not checked at all (as in Python).
         assert!(decrypt(&k, &token, 0, None).is_ok());
         assert!(decrypt(&k, &token, u64::MAX, None).is_ok());
-        assert!(decrypt(
-            &k,
-            &encrypt(&k, b"x", u64::MAX, [0; 16]),
-            u64::MAX,
-            Some(u64::MAX)
-        )
-        .is_ok());
+        assert!(decrypt(&k, &encrypt(&k, b"x", u64::MAX, [0; 16]), u64::MAX, Some(u64::MAX)).is_ok());
     }
 
     #[test]
     fn key_base64() {
         let k = key_n(9);
         assert_eq!(k.to_base64().len(), 44);
-        assert_eq!(
-            FernetKey::from_base64(&k.to_base64()).unwrap().to_base64(),
-            k.to_base64()
-        );
-        assert_eq!(
-            FernetKey::from_base64(k.to_base64().trim_end_matches('='))
-                .unwrap()
-                .to_base64(),
-            k.to_base64()
-        );
-        for bad in [
-            "",
-            "short",
-            "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJ",
-            "a+b/",
-        ] {
-            assert_eq!(
-                FernetKey::from_base64(bad).err(),
-                Some(FernetError::InvalidKey)
-            );
+        assert_eq!(FernetKey::from_base64(&k.to_base64()).unwrap().to_base64(), k.to_base64());
+        assert_eq!(FernetKey::from_base64(k.to_base64().trim_end_matches('=')).unwrap().to_base64(), k.to_base64());
+        for bad in ["", "short", "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJ", "a+b/"] {
+            assert_eq!(FernetKey::from_base64(bad).err(), Some(FernetError::InvalidKey));
         }
     }
 
@@ -381,25 +308,13 @@ mod tests {
         assert_eq!(token_timestamp(&rotated).unwrap(), 500);
         assert!(ring.is_current(&rotated));
         assert_eq!(ring.decrypt(&rotated, 10_000, None).unwrap(), b"api key");
-        assert_eq!(
-            old_only.decrypt(&rotated, 10_000, None),
-            Err(FernetError::InvalidToken)
-        );
-        assert_eq!(
-            KeyRing::new(vec![key_n(3)]).rotate(&token, [0; 16]),
-            Err(FernetError::InvalidToken)
-        );
+        assert_eq!(old_only.decrypt(&rotated, 10_000, None), Err(FernetError::InvalidToken));
+        assert_eq!(KeyRing::new(vec![key_n(3)]).rotate(&token, [0; 16]), Err(FernetError::InvalidToken));
 
         let empty = KeyRing::new(Vec::new());
         assert!(empty.primary().is_none());
-        assert_eq!(
-            empty.encrypt(b"x", 0, [0; 16]),
-            Err(FernetError::InvalidKey)
-        );
-        assert_eq!(
-            empty.decrypt(&token, 0, None),
-            Err(FernetError::InvalidToken)
-        );
+        assert_eq!(empty.encrypt(b"x", 0, [0; 16]), Err(FernetError::InvalidKey));
+        assert_eq!(empty.decrypt(&token, 0, None), Err(FernetError::InvalidToken));
         assert_eq!(empty.rotate(&token, [0; 16]), Err(FernetError::InvalidKey));
         assert!(!empty.is_current(&token));
     }

@@ -74,7 +74,10 @@ mod tests {
     #[test]
     fn next_accepts_same_site_paths() {
         assert_eq!(safe_next(Some("/admin")), "/admin");
-        assert_eq!(safe_next(Some("/flows/36f88d71-8ccb-4dd7-8f56-612d70ecec07")), "/flows/36f88d71-8ccb-4dd7-8f56-612d70ecec07");
+        assert_eq!(
+            safe_next(Some("/flows/36f88d71-8ccb-4dd7-8f56-612d70ecec07")),
+            "/flows/36f88d71-8ccb-4dd7-8f56-612d70ecec07"
+        );
         assert_eq!(safe_next(Some("/admin?done=created")), "/admin?done=created");
         assert_eq!(safe_next(Some("/")), "/");
     }

@@ -58,10 +58,23 @@ mod tests {
     #[test]
     fn parses_the_forms_fastapi_accepts() {
         let canonical = "36f88d71-8ccb-4dd7-8f56-612d70ecec07";
-        for form in [canonical, "36F88D71-8CCB-4DD7-8F56-612D70ECEC07", "36f88d718ccb4dd78f56612d70ecec07", "{36f88d71-8ccb-4dd7-8f56-612d70ecec07}", "urn:uuid:36f88d71-8ccb-4dd7-8f56-612d70ecec07"] {
+        for form in [
+            canonical,
+            "36F88D71-8CCB-4DD7-8F56-612D70ECEC07",
+            "36f88d718ccb4dd78f56612d70ecec07",
+            "{36f88d71-8ccb-4dd7-8f56-612d70ecec07}",
+            "urn:uuid:36f88d71-8ccb-4dd7-8f56-612d70ecec07",
+        ] {
             assert_eq!(parse_uuid(form).as_deref(), Some(canonical), "{form}");
         }
-        for bad in ["", "abc", "36f88d71-8ccb-4dd7-8f56-612d70ecec0g", "36f88d71x8ccb-4dd7-8f56-612d70ecec07", "1; DROP TABLE user", "é6f88d71-8ccb-4dd7-8f56-612d70ecec0"] {
+        for bad in [
+            "",
+            "abc",
+            "36f88d71-8ccb-4dd7-8f56-612d70ecec0g",
+            "36f88d71x8ccb-4dd7-8f56-612d70ecec07",
+            "1; DROP TABLE user",
+            "é6f88d71-8ccb-4dd7-8f56-612d70ecec0",
+        ] {
             assert_eq!(parse_uuid(bad), None, "{bad}");
         }
     }

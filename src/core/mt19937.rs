@@ -21,14 +21,9 @@ impl Mt19937 {
     pub fn from_str_seed(seed: &str) -> Self {
         let mut bytes = seed.as_bytes().to_vec();
         bytes.extend_from_slice(&Sha512::digest(seed.as_bytes()));
-        let significant = bytes
-            .iter()
-            .position(|&b| b != 0)
-            .map_or(&[][..], |i| &bytes[i..]);
-        let mut key: Vec<u32> = significant
-            .rchunks(4)
-            .map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
-            .collect();
+        let significant = bytes.iter().position(|&b| b != 0).map_or(&[][..], |i| &bytes[i..]);
+        let mut key: Vec<u32> =
+            significant.rchunks(4).map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
         if key.is_empty() {
             key.push(0);
         }
@@ -41,17 +36,13 @@ impl Mt19937 {
         mt[0] = 19_650_218;
         for i in 1..N {
             let prev = mt[i - 1];
-            mt[i] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(i as u32);
+            mt[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
         }
         let (mut i, mut j) = (1usize, 0usize);
         for _ in 0..N.max(key.len()) {
             let prev = mt[i - 1];
             let k = key.get(j).copied().unwrap_or(0);
-            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
-                .wrapping_add(k)
-                .wrapping_add(j as u32);
+            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525)).wrapping_add(k).wrapping_add(j as u32);
             i += 1;
             j += 1;
             if i >= N {
@@ -64,8 +55,7 @@ impl Mt19937 {
         }
         for _ in 0..N - 1 {
             let prev = mt[i - 1];
-            mt[i] =
-                (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
             i += 1;
             if i >= N {
                 mt[0] = mt[N - 1];
@@ -73,10 +63,7 @@ impl Mt19937 {
             }
         }
         mt[0] = 0x8000_0000;
-        Self {
-            state: mt,
-            index: N,
-        }
+        Self { state: mt, index: N }
     }
 
     /// CPython's `genrand_uint32`.
@@ -119,10 +106,7 @@ mod tests {
         // Checked with CPython 3.11: urlsafe_b64encode(bytes(Random(s).getrandbits(8) for _ in range(32)))
         for (seed, key) in [
             ("langflow", "R-KBaWyIbRcHX_NjyOIUCW0JjZFvVVJntidEFekl8VA="),
-            (
-                "shortkey123",
-                "qeA9wdDv6i0_4s4YpmYkg7mByqBIVqF5L8On7wINNmo=",
-            ),
+            ("shortkey123", "qeA9wdDv6i0_4s4YpmYkg7mByqBIVqF5L8On7wINNmo="),
             ("", "9XSYNGPdu8A421fGnwH3maFTXdwMdWNOMdErgkRkqQY="),
             ("\0ab", "AdH5CdYLa3eZJ6HQVBBBFrD2P-vyW07GgWrOhsljJ28="),
         ] {

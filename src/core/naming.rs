@@ -11,7 +11,12 @@ pub fn next_free_endpoint(base: &str, taken: &[String]) -> String {
     next_free(base, taken, |n| format!("{base}-{n}"), |rest| rest.strip_prefix('-'))
 }
 
-fn next_free(base: &str, taken: &[String], make: impl Fn(u64) -> String, number_of: impl Fn(&str) -> Option<&str>) -> String {
+fn next_free(
+    base: &str,
+    taken: &[String],
+    make: impl Fn(u64) -> String,
+    number_of: impl Fn(&str) -> Option<&str>,
+) -> String {
     if !taken.iter().any(|t| t == base) {
         return base.to_string();
     }

@@ -79,10 +79,7 @@ pub fn hash_password(password: &str, salt: [u8; 16]) -> String {
     let Ok(salt) = SaltString::encode_b64(&salt) else {
         return String::new();
     };
-    current_argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .unwrap_or_default()
+    current_argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,10 +100,7 @@ pub enum Verification {
 /// Passwords with NUL or over 4096 chars are `Invalid` without hashing, as in Langflow: the policy
 /// never let anyone set one, and refusing early reveals nothing about the account.
 pub fn verify_password(password: &str, stored_hash: &str) -> Verification {
-    if matches!(
-        check_policy(password),
-        Err(PasswordPolicyError::ContainsNul | PasswordPolicyError::TooLong)
-    ) {
+    if matches!(check_policy(password), Err(PasswordPolicyError::ContainsNul | PasswordPolicyError::TooLong)) {
         return Verification::Invalid;
     }
     if is_bcrypt(stored_hash) {
@@ -117,9 +111,7 @@ pub fn verify_password(password: &str, stored_hash: &str) -> Verification {
 }
 
 fn is_bcrypt(stored_hash: &str) -> bool {
-    ["$2a$", "$2b$", "$2y$"]
-        .iter()
-        .any(|prefix| stored_hash.starts_with(prefix))
+    ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| stored_hash.starts_with(prefix))
 }
 
 fn verify_bcrypt(password: &str, stored_hash: &str) -> Verification {
@@ -170,10 +162,7 @@ fn verify_argon2(password: &str, stored_hash: &str) -> Verification {
     let Ok(params) = Params::try_from(&hash) else {
         return Verification::Invalid;
     };
-    if current_argon2()
-        .verify_password(password.as_bytes(), &hash)
-        .is_err()
-    {
+    if current_argon2().verify_password(password.as_bytes(), &hash).is_err() {
         return Verification::Invalid;
     }
     let current = algorithm == Algorithm::Argon2id
@@ -184,9 +173,7 @@ fn verify_argon2(password: &str, stored_hash: &str) -> Verification {
         && params.output_len() == Some(OUTPUT_LEN)
         && params.keyid().is_empty()
         && params.data().is_empty();
-    Verification::Valid {
-        needs_rehash: !current,
-    }
+    Verification::Valid { needs_rehash: !current }
 }
 
 /// Verified when the username is unknown, so that case costs the same time as a wrong password
@@ -199,10 +186,7 @@ mod tests {
     use super::*;
 
     fn vectors() -> serde_json::Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/langflow-compat.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/langflow-compat.json");
         let text = std::fs::read_to_string(path).expect("read langflow-compat.json");
         serde_json::from_str(&text).expect("parse langflow-compat.json")
     }
@@ -213,18 +197,13 @@ mod tests {
             .expect("bcrypt array")
             .iter()
             .map(|v| {
-                (
-                    v["password"].as_str().expect("password").to_owned(),
-                    v["hash"].as_str().expect("hash").to_owned(),
-                )
+                (v["password"].as_str().expect("password").to_owned(), v["hash"].as_str().expect("hash").to_owned())
             })
             .collect()
     }
 
     const REHASH: Verification = Verification::Valid { needs_rehash: true };
-    const OK: Verification = Verification::Valid {
-        needs_rehash: false,
-    };
+    const OK: Verification = Verification::Valid { needs_rehash: false };
 
     #[test]
     fn langflow_bcrypt_vectors_verify_and_need_rehash() {
@@ -232,19 +211,14 @@ mod tests {
         assert_eq!(vectors.len(), 2);
         for (password, hash) in &vectors {
             assert_eq!(verify_password(password, hash), REHASH, "{hash}");
-            assert_eq!(
-                verify_password("wrong password", hash),
-                Verification::Invalid
-            );
+            assert_eq!(verify_password("wrong password", hash), Verification::Invalid);
         }
     }
 
     #[test]
     fn bcrypt_counts_only_the_first_72_bytes() {
-        let (password, hash) = bcrypt_vectors()
-            .into_iter()
-            .find(|(p, _)| p.len() > 72)
-            .expect("a vector longer than 72 bytes");
+        let (password, hash) =
+            bcrypt_vectors().into_iter().find(|(p, _)| p.len() > 72).expect("a vector longer than 72 bytes");
         assert_eq!(verify_password(&password[..72], &hash), REHASH);
         let mut other = password[..71].to_owned();
         other.push('q');
@@ -273,31 +247,18 @@ mod tests {
             "$2b$".to_owned(),
         ];
         for case in &cases {
-            assert_eq!(
-                verify_password(&password, case),
-                Verification::Invalid,
-                "{case}"
-            );
+            assert_eq!(verify_password(&password, case), Verification::Invalid, "{case}");
         }
         // NUL in the password is refused before bcrypt sees it.
-        assert_eq!(
-            verify_password(&format!("{password}\0"), &hash),
-            Verification::Invalid
-        );
+        assert_eq!(verify_password(&format!("{password}\0"), &hash), Verification::Invalid);
     }
 
     #[test]
     fn argon2_round_trip() {
         let hash = hash_password("correct horse battery", [7u8; 16]);
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert_eq!(verify_password("correct horse battery", &hash), OK);
-        assert_eq!(
-            verify_password("correct horse batterY", &hash),
-            Verification::Invalid
-        );
+        assert_eq!(verify_password("correct horse batterY", &hash), Verification::Invalid);
         assert_eq!(verify_password("", &hash), Verification::Invalid);
     }
 
@@ -305,18 +266,9 @@ mod tests {
     fn argon2_with_other_params_verifies_and_needs_rehash() {
         let salt = SaltString::encode_b64(&[9u8; 16]).unwrap();
         let cases = [
-            (
-                Algorithm::Argon2id,
-                Params::new(8192, 1, 1, Some(32)).unwrap(),
-            ),
-            (
-                Algorithm::Argon2id,
-                Params::new(19_456, 2, 1, Some(16)).unwrap(),
-            ),
-            (
-                Algorithm::Argon2i,
-                Params::new(19_456, 2, 1, Some(32)).unwrap(),
-            ),
+            (Algorithm::Argon2id, Params::new(8192, 1, 1, Some(32)).unwrap()),
+            (Algorithm::Argon2id, Params::new(19_456, 2, 1, Some(16)).unwrap()),
+            (Algorithm::Argon2i, Params::new(19_456, 2, 1, Some(32)).unwrap()),
         ];
         for (algorithm, params) in cases {
             let hash = Argon2::new(algorithm, Version::V0x13, params)
@@ -324,10 +276,7 @@ mod tests {
                 .unwrap()
                 .to_string();
             assert_eq!(verify_password("old password", &hash), REHASH, "{hash}");
-            assert_eq!(
-                verify_password("old passwore", &hash),
-                Verification::Invalid
-            );
+            assert_eq!(verify_password("old passwore", &hash), Verification::Invalid);
         }
     }
 
@@ -336,10 +285,7 @@ mod tests {
         let hash = PasswordHash::new(DUMMY_HASH).expect("DUMMY_HASH parses");
         assert_eq!(hash.algorithm.as_str(), "argon2id");
         assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert_eq!(
-            verify_password("langflow", DUMMY_HASH),
-            Verification::Invalid
-        );
+        assert_eq!(verify_password("langflow", DUMMY_HASH), Verification::Invalid);
     }
 
     #[test]
@@ -366,11 +312,7 @@ mod tests {
             "\u{0}\u{ffff}é",
         ];
         for case in cases {
-            assert_eq!(
-                verify_password("password123", case),
-                Verification::Invalid,
-                "{case:?}"
-            );
+            assert_eq!(verify_password("password123", case), Verification::Invalid, "{case:?}");
             assert_eq!(verify_password("", case), Verification::Invalid, "{case:?}");
         }
     }
@@ -381,36 +323,17 @@ mod tests {
         assert_eq!(check_policy("1234567"), Err(PasswordPolicyError::TooShort));
         assert_eq!(check_policy("12345678"), Ok(()));
         assert_eq!(check_policy(&"a".repeat(4096)), Ok(()));
-        assert_eq!(
-            check_policy(&"a".repeat(4097)),
-            Err(PasswordPolicyError::TooLong)
-        );
-        assert_eq!(
-            check_policy("1234\u{0}5678"),
-            Err(PasswordPolicyError::ContainsNul)
-        );
+        assert_eq!(check_policy(&"a".repeat(4097)), Err(PasswordPolicyError::TooLong));
+        assert_eq!(check_policy("1234\u{0}5678"), Err(PasswordPolicyError::ContainsNul));
         // Characters, not bytes: 7 two-byte chars are 14 bytes but still too short.
-        assert_eq!(
-            check_policy(&"é".repeat(7)),
-            Err(PasswordPolicyError::TooShort)
-        );
+        assert_eq!(check_policy(&"é".repeat(7)), Err(PasswordPolicyError::TooShort));
         assert_eq!(check_policy(&"é".repeat(8)), Ok(()));
         assert_eq!(check_policy(&"😀".repeat(4096)), Ok(()));
-        assert_eq!(
-            check_policy(&"😀".repeat(4097)),
-            Err(PasswordPolicyError::TooLong)
-        );
-        for err in [
-            PasswordPolicyError::TooShort,
-            PasswordPolicyError::TooLong,
-            PasswordPolicyError::ContainsNul,
-        ] {
+        assert_eq!(check_policy(&"😀".repeat(4097)), Err(PasswordPolicyError::TooLong));
+        for err in [PasswordPolicyError::TooShort, PasswordPolicyError::TooLong, PasswordPolicyError::ContainsNul] {
             assert!(err.message().starts_with("Password must"));
         }
-        assert_eq!(
-            PasswordPolicyError::TooShort.message(),
-            "Password must be at least 8 characters long."
-        );
+        assert_eq!(PasswordPolicyError::TooShort.message(), "Password must be at least 8 characters long.");
     }
 
     #[test]

@@ -20,11 +20,9 @@ impl JsonBody {
                 &["body"],
                 "Input should be a valid dictionary or object to extract fields from",
             )),
-            Err(err) => Err(ApiError::unprocessable(
-                "json_invalid",
-                &["body", &err.column().to_string()],
-                "JSON decode error",
-            )),
+            Err(err) => {
+                Err(ApiError::unprocessable("json_invalid", &["body", &err.column().to_string()], "JSON decode error"))
+            }
         }
     }
 
@@ -62,8 +60,9 @@ impl JsonBody {
     pub fn optional_object(&self, field: &str) -> ApiResult<Option<&Map<String, Value>>> {
         self.value(field)
             .map(|v| {
-                v.as_object()
-                    .ok_or_else(|| ApiError::unprocessable("dict_type", &["body", field], "Input should be a valid dictionary"))
+                v.as_object().ok_or_else(|| {
+                    ApiError::unprocessable("dict_type", &["body", field], "Input should be a valid dictionary")
+                })
             })
             .transpose()
     }
@@ -80,7 +79,8 @@ fn bool_type(field: &str) -> ApiError {
 /// Decodes `application/x-www-form-urlencoded`. Invalid UTF-8 or percent escapes are a 422, not a
 /// silent replacement, so a password is never altered on the way in.
 pub fn parse_form(bytes: &[u8]) -> ApiResult<Vec<(String, String)>> {
-    let invalid = || ApiError::unprocessable("value_error", &["body"], "Invalid form body: expected URL-encoded UTF-8 fields");
+    let invalid =
+        || ApiError::unprocessable("value_error", &["body"], "Invalid form body: expected URL-encoded UTF-8 fields");
     let mut fields = Vec::new();
     for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let mut parts = pair.splitn(2, |b| *b == b'=');
@@ -181,7 +181,8 @@ mod tests {
 
     #[test]
     fn typed_fields() {
-        let body = JsonBody::parse(br#"{"username":"a","password":5,"is_active":true,"flag":"False","image":null}"#).unwrap();
+        let body =
+            JsonBody::parse(br#"{"username":"a","password":5,"is_active":true,"flag":"False","image":null}"#).unwrap();
         assert_eq!(body.required_str("username").unwrap(), "a");
         let (code, text) = status(body.required_str("password").unwrap_err());
         assert_eq!(code, 422);
@@ -217,7 +218,10 @@ mod tests {
                     Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nignored\r\n--XyZ\r\n\
                     content-disposition: form-data; name=password\r\n\r\np&ss\r\nword\r\n--XyZ--\r\n";
         let fields = parse_multipart(body.as_bytes(), &boundary).unwrap();
-        assert_eq!(fields, vec![("username".to_string(), "alïce".to_string()), ("password".to_string(), "p&ss\r\nword".to_string())]);
+        assert_eq!(
+            fields,
+            vec![("username".to_string(), "alïce".to_string()), ("password".to_string(), "p&ss\r\nword".to_string())]
+        );
         assert!(parse_multipart(b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue", "XyZ").is_err());
         assert!(parse_multipart(b"--XyZ\r\nno headers\r\n--XyZ--", "XyZ").is_err());
         assert_eq!(multipart_boundary("multipart/form-data"), None);

@@ -44,16 +44,10 @@ pub fn derive(secret: &str) -> DerivedKey {
     // Langflow pads by the character count, then Fernet decodes the UTF-8 bytes.
     let padded = format!("{secret}{}", "=".repeat((4 - len % 4) % 4));
     match python_b64decode(padded.as_bytes()).and_then(|raw| <[u8; 32]>::try_from(raw).ok()) {
-        Some(bytes) => DerivedKey {
-            current: FernetKey::from_bytes(&bytes),
-            legacy: None,
-            derivation: Derivation::Direct,
-        },
-        None => DerivedKey {
-            current: sha(),
-            legacy: None,
-            derivation: Derivation::Sha256Fallback,
-        },
+        Some(bytes) => {
+            DerivedKey { current: FernetKey::from_bytes(&bytes), legacy: None, derivation: Derivation::Direct }
+        }
+        None => DerivedKey { current: sha(), legacy: None, derivation: Derivation::Sha256Fallback },
     }
 }
 
@@ -63,12 +57,7 @@ pub fn derive(secret: &str) -> DerivedKey {
 pub fn key_ring(current: &str, fallbacks: &[String]) -> KeyRing {
     let mut keys: Vec<FernetKey> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    let secrets = std::iter::once(current).chain(
-        fallbacks
-            .iter()
-            .map(String::as_str)
-            .filter(|s| !s.is_empty()),
-    );
+    let secrets = std::iter::once(current).chain(fallbacks.iter().map(String::as_str).filter(|s| !s.is_empty()));
     for secret in secrets {
         let derived = derive(secret);
         for key in std::iter::once(derived.current).chain(derived.legacy) {
@@ -131,10 +120,7 @@ mod tests {
     use serde_json::Value;
 
     fn compat() -> Value {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/langflow-compat.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/langflow-compat.json");
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
@@ -149,22 +135,10 @@ mod tests {
         assert!(cases.len() >= 5);
         for case in cases {
             let (name, secret) = (s(&case["name"]), s(&case["secret"]));
-            assert_eq!(
-                secret.chars().count() as u64,
-                case["secret_len"].as_u64().unwrap(),
-                "{name}"
-            );
+            assert_eq!(secret.chars().count() as u64, case["secret_len"].as_u64().unwrap(), "{name}");
             let derived = derive(secret);
-            assert_eq!(
-                derived.current.to_base64(),
-                s(&case["fernet_key"]),
-                "{name}"
-            );
-            let expected = if secret.chars().count() < 32 {
-                Derivation::Sha256
-            } else {
-                Derivation::Direct
-            };
+            assert_eq!(derived.current.to_base64(), s(&case["fernet_key"]), "{name}");
+            let expected = if secret.chars().count() < 32 { Derivation::Sha256 } else { Derivation::Direct };
             assert_eq!(derived.derivation, expected, "{name}");
             assert_eq!(
                 derived.legacy.as_ref().map(FernetKey::to_base64).as_deref(),
@@ -173,18 +147,10 @@ mod tests {
             );
             let ring = key_ring(secret, &[]);
             let plaintext = s(&case["plaintext"]).as_bytes();
-            assert_eq!(
-                ring.decrypt(s(&case["token_current"]), 0, None).unwrap(),
-                plaintext,
-                "{name}"
-            );
+            assert_eq!(ring.decrypt(s(&case["token_current"]), 0, None).unwrap(), plaintext, "{name}");
             assert!(ring.is_current(s(&case["token_current"])), "{name}");
             if let Some(token) = case.get("token_legacy") {
-                assert_eq!(
-                    ring.decrypt(s(token), 0, None).unwrap(),
-                    plaintext,
-                    "{name}"
-                );
+                assert_eq!(ring.decrypt(s(token), 0, None).unwrap(), plaintext, "{name}");
                 assert!(!ring.is_current(s(token)), "{name}");
             }
         }
@@ -196,20 +162,12 @@ mod tests {
         for case in data["invalid_secrets"].as_array().unwrap() {
             let secret = s(&case["secret"]);
             let derived = derive(secret);
-            assert_eq!(
-                derived.derivation,
-                Derivation::Sha256Fallback,
-                "{}",
-                s(&case["name"])
-            );
+            assert_eq!(derived.derivation, Derivation::Sha256Fallback, "{}", s(&case["name"]));
             assert!(derived.legacy.is_none());
             let expected = FernetKey::from_bytes(&Sha256::digest(secret.as_bytes()).into());
             assert_eq!(derived.current.to_base64(), expected.to_base64());
             let token = encrypt(&derived.current, b"value", 1, [1; 16]);
-            assert_eq!(
-                key_ring(secret, &[]).decrypt(&token, 1, None).unwrap(),
-                b"value"
-            );
+            assert_eq!(key_ring(secret, &[]).decrypt(&token, 1, None).unwrap(), b"value");
         }
     }
 
@@ -230,20 +188,13 @@ mod tests {
             ("Ez6088KlAg3uDQKvuRToWf42B0thtesS-ptSxO6iLC4=!", true),
             ("Ez6088KlAg3uDQKvuRToWf42B0thtesS-ptSxO6iLC5", true),
             ("Ez6088KlAg3uDQKvuRToWf42B0thtesS+ptSxO6iLC4", true),
-            (
-                "Ez6088KlAg3uDQKvuRToWf42B0thtesS-ptSxO6iLC4\u{e9}\u{e9}",
-                true,
-            ),
+            ("Ez6088KlAg3uDQKvuRToWf42B0thtesS-ptSxO6iLC4\u{e9}\u{e9}", true),
             ("Ez6088KlAg3uDQKvuRToWf42B0thtesS-ptSxO6iLC4!", false),
             ("Ez6088KlAg3uDQKvuRToWf42B0thtesS-ptSxO6iLC4\u{e9}", false),
         ] {
             let d = derive(secret);
             if direct {
-                assert_eq!(
-                    (d.derivation, d.current.to_base64().as_str()),
-                    (Derivation::Direct, key),
-                    "{secret}"
-                );
+                assert_eq!((d.derivation, d.current.to_base64().as_str()), (Derivation::Direct, key), "{secret}");
             } else {
                 assert_eq!(d.derivation, Derivation::Sha256Fallback, "{secret}");
             }
@@ -261,10 +212,7 @@ mod tests {
         let ring = key_ring(&new, &[String::new(), old.to_owned(), old.to_owned()]);
         assert_eq!(ring.decrypt(&token, 10, None).unwrap(), b"kept");
         assert_eq!(ring.decrypt(&legacy_token, 10, None).unwrap(), b"older");
-        assert_eq!(
-            ring.primary().unwrap().to_base64(),
-            derive(&new).current.to_base64()
-        );
+        assert_eq!(ring.primary().unwrap().to_base64(), derive(&new).current.to_base64());
         let rotated = ring.rotate(&token, [9; 16]).unwrap();
         assert!(ring.is_current(&rotated));
         assert!(decrypt(&derive(&new).current, &rotated, 10, None).is_ok());
@@ -275,13 +223,8 @@ mod tests {
     fn key_ring_order_without_duplicates() {
         let ring = key_ring("a", &["b".to_owned(), "a".to_owned(), String::new()]);
         let (a, b) = (derive("a"), derive("b"));
-        let expected = [
-            &a.current,
-            a.legacy.as_ref().unwrap(),
-            &b.current,
-            b.legacy.as_ref().unwrap(),
-        ]
-        .map(FernetKey::to_base64);
+        let expected =
+            [&a.current, a.legacy.as_ref().unwrap(), &b.current, b.legacy.as_ref().unwrap()].map(FernetKey::to_base64);
         let got: Vec<String> = ring.keys().iter().map(FernetKey::to_base64).collect();
         assert_eq!(got, expected);
         // Long secrets have no legacy key.
@@ -292,15 +235,10 @@ mod tests {
     fn generated_secret_is_a_direct_key() {
         let secret = generate_secret([0xfb; 32]);
         assert_eq!(secret.len(), 43);
-        assert!(secret
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(secret.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         let derived = derive(&secret);
         assert_eq!(derived.derivation, Derivation::Direct);
         assert!(derived.legacy.is_none());
-        assert_eq!(
-            derived.current.to_base64(),
-            FernetKey::from_bytes(&[0xfb; 32]).to_base64()
-        );
+        assert_eq!(derived.current.to_base64(), FernetKey::from_bytes(&[0xfb; 32]).to_base64());
     }
 }

@@ -40,7 +40,15 @@ fn parts(unix_secs: i64) -> Parts {
     let days = unix_secs.div_euclid(86_400);
     let of_day = unix_secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    Parts { year, month, day, hour: of_day / 3600, minute: of_day % 3600 / 60, second: of_day % 60, weekday: (days + 4).rem_euclid(7) as usize }
+    Parts {
+        year,
+        month,
+        day,
+        hour: of_day / 3600,
+        minute: of_day % 3600 / 60,
+        second: of_day % 60,
+        weekday: (days + 4).rem_euclid(7) as usize,
+    }
 }
 
 /// UserRead timestamps: `2026-11-27T13:25:08.618000Z` (microseconds, `Z`).
@@ -48,7 +56,13 @@ pub fn iso_micros(unix_ms: i64) -> String {
     let p = parts(unix_ms.div_euclid(1000));
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}000Z",
-        p.year, p.month, p.day, p.hour, p.minute, p.second, unix_ms.rem_euclid(1000)
+        p.year,
+        p.month,
+        p.day,
+        p.hour,
+        p.minute,
+        p.second,
+        unix_ms.rem_euclid(1000)
     )
 }
 
@@ -64,7 +78,10 @@ pub fn http_date(unix_secs: i64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let p = parts(unix_secs);
     let month = MONTHS.get(p.month as usize - 1).copied().unwrap_or("Jan");
-    format!("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", DAYS[p.weekday], p.day, month, p.year, p.hour, p.minute, p.second)
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[p.weekday], p.day, month, p.year, p.hour, p.minute, p.second
+    )
 }
 
 /// Reads the datetimes Langflow writes or accepts (`2026-11-27 14:05:12.123456`, ISO-8601 with
@@ -74,7 +91,8 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     let digits = |s: &str| -> Option<i64> { s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok()).flatten() };
     let field = |from: usize, to: usize| text.get(from..to).and_then(digits);
     let (year, month, day) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
-    let separators_ok = text.get(4..5) == Some("-") && text.get(7..8) == Some("-") && matches!(text.get(10..11), Some("T" | " " | "t"));
+    let separators_ok =
+        text.get(4..5) == Some("-") && text.get(7..8) == Some("-") && matches!(text.get(10..11), Some("T" | " " | "t"));
     let (hour, minute, second) = (field(11, 13)?, field(14, 16)?, field(17, 19)?);
     if !separators_ok || text.get(13..14) != Some(":") || text.get(16..17) != Some(":") {
         return None;
@@ -143,7 +161,16 @@ mod tests {
         assert_eq!(parse_datetime("2026-11-27T14:27:14+01:00"), Some(1_795_786_034));
         assert_eq!(parse_datetime("2026-11-27T12:27:14.5-01:00"), Some(1_795_786_034));
         assert_eq!(parse_datetime("2026-11-27 13:27:14"), Some(1_795_786_034));
-        for bad in ["yesterday", "", "2026-13-01T00:00:00", "2026-11-27", "2026-11-27T13:27:14.", "2026-11-27T13:27:14+1", "２026-11-27T13:27:14", "2026-11-27X13:27:14"] {
+        for bad in [
+            "yesterday",
+            "",
+            "2026-13-01T00:00:00",
+            "2026-11-27",
+            "2026-11-27T13:27:14.",
+            "2026-11-27T13:27:14+1",
+            "２026-11-27T13:27:14",
+            "2026-11-27X13:27:14",
+        ] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
     }

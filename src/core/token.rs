@@ -71,19 +71,14 @@ impl TokenKeys {
                 .filter(|s| !s.trim().is_empty() && s.as_str() != current_secret)
                 .map(|s| Hs256Key::new(s.as_bytes())),
         );
-        TokenKeys {
-            signing: Hs256Key::new(current_secret.as_bytes()),
-            verifying,
-        }
+        TokenKeys { signing: Hs256Key::new(current_secret.as_bytes()), verifying }
     }
 }
 
 /// Secrets stay out of logs.
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys")
-            .field("verifying_keys", &self.verifying.len())
-            .finish_non_exhaustive()
+        f.debug_struct("TokenKeys").field("verifying_keys", &self.verifying.len()).finish_non_exhaustive()
     }
 }
 
@@ -135,9 +130,7 @@ pub fn issue_unique(
         jti,
     });
     let header = Header::empty().with_token_type("JWT");
-    Hs256
-        .token(&header, &claims, &keys.signing)
-        .unwrap_or_default()
+    Hs256.token(&header, &claims, &keys.signing).unwrap_or_default()
 }
 
 /// Loose types so a wrong `type` (e.g. `"api_key"`, a number) reaches the type check and gives
@@ -157,22 +150,12 @@ struct ReceivedClaims {
 /// `nbf` in the future -> Invalid; missing `exp` -> Invalid (deviation 1: Langflow accepts such
 /// tokens forever); `exp <= now` -> Expired (no leeway); non-string `sub` -> Invalid; `type`
 /// absent or not `expected` -> WrongType; missing `sub` or non-string `sid` -> Invalid.
-pub fn verify(
-    keys: &TokenKeys,
-    token: &str,
-    expected: TokenType,
-    now_secs: i64,
-) -> Result<TokenClaims, TokenError> {
+pub fn verify(keys: &TokenKeys, token: &str, expected: TokenType, now_secs: i64) -> Result<TokenClaims, TokenError> {
     let untrusted = UntrustedToken::new(token).map_err(|_| TokenError::Invalid)?;
     let claims = keys
         .verifying
         .iter()
-        .find_map(|key| {
-            Hs256
-                .validator::<ReceivedClaims>(key)
-                .validate(&untrusted)
-                .ok()
-        })
+        .find_map(|key| Hs256.validator::<ReceivedClaims>(key).validate(&untrusted).ok())
         .ok_or(TokenError::Invalid)?
         .into_parts()
         .1;
@@ -202,13 +185,7 @@ pub fn verify(
         Some(Value::String(sid)) => Some(sid),
         Some(_) => return Err(TokenError::Invalid),
     };
-    Ok(TokenClaims {
-        sub,
-        token_type,
-        sid,
-        iat: claims.issued_at.map(|iat| iat.timestamp()),
-        exp,
-    })
+    Ok(TokenClaims { sub, token_type, sid, iat: claims.issued_at.map(|iat| iat.timestamp()), exp })
 }
 
 #[cfg(test)]
@@ -227,27 +204,16 @@ mod tests {
     }
 
     fn vector() -> (String, String, serde_json::Value) {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/langflow-compat.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/langflow-compat.json");
         let text = std::fs::read_to_string(path).expect("read langflow-compat.json");
         let all: serde_json::Value = serde_json::from_str(&text).expect("parse vectors");
         let jwt = &all["jwt"];
-        (
-            jwt["secret"].as_str().unwrap().to_owned(),
-            jwt["token"].as_str().unwrap().to_owned(),
-            jwt["claims"].clone(),
-        )
+        (jwt["secret"].as_str().unwrap().to_owned(), jwt["token"].as_str().unwrap().to_owned(), jwt["claims"].clone())
     }
 
     /// Builds a token by hand, as another JWT library (PyJWT) would.
     fn sign_raw(secret: &str, header: &str, payload: &str) -> String {
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header),
-            URL_SAFE_NO_PAD.encode(payload)
-        );
+        let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(signing_input.as_bytes());
         let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
@@ -279,25 +245,11 @@ mod tests {
         assert_eq!(claims.sid, None);
         assert_eq!(claims.iat, None);
         assert!(verify(&keys, &token, TokenType::Access, exp - 1).is_ok());
+        assert_eq!(verify(&keys, &token, TokenType::Access, exp), Err(TokenError::Expired));
+        assert_eq!(verify(&keys, &token, TokenType::Access, exp + 1), Err(TokenError::Expired));
+        assert_eq!(verify(&keys, &token, TokenType::Refresh, NOW), Err(TokenError::WrongType));
         assert_eq!(
-            verify(&keys, &token, TokenType::Access, exp),
-            Err(TokenError::Expired)
-        );
-        assert_eq!(
-            verify(&keys, &token, TokenType::Access, exp + 1),
-            Err(TokenError::Expired)
-        );
-        assert_eq!(
-            verify(&keys, &token, TokenType::Refresh, NOW),
-            Err(TokenError::WrongType)
-        );
-        assert_eq!(
-            verify(
-                &TokenKeys::new("another secret", &[]),
-                &token,
-                TokenType::Access,
-                NOW
-            ),
+            verify(&TokenKeys::new("another secret", &[]), &token, TokenType::Access, NOW),
             Err(TokenError::Invalid)
         );
     }
@@ -319,14 +271,8 @@ mod tests {
                     exp: NOW + 3600,
                 }
             );
-            assert_eq!(
-                verify(&keys, &token, token_type, NOW + 3599).map(|c| c.exp),
-                Ok(NOW + 3600)
-            );
-            assert_eq!(
-                verify(&keys, &token, token_type, NOW + 3600),
-                Err(TokenError::Expired)
-            );
+            assert_eq!(verify(&keys, &token, token_type, NOW + 3599).map(|c| c.exp), Ok(NOW + 3600));
+            assert_eq!(verify(&keys, &token, token_type, NOW + 3600), Err(TokenError::Expired));
         }
     }
 
@@ -337,12 +283,8 @@ mod tests {
         assert_eq!(parts.len(), 3);
         let header = URL_SAFE_NO_PAD.decode(parts[0]).unwrap();
         assert_eq!(std::str::from_utf8(&header).unwrap(), HS256_HEADER);
-        let payload: serde_json::Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-        assert_eq!(
-            payload,
-            serde_json::json!({"sub": "u", "type": "access", "exp": NOW + 60, "iat": NOW, "sid": "s"})
-        );
+        let payload: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(payload, serde_json::json!({"sub": "u", "type": "access", "exp": NOW + 60, "iat": NOW, "sid": "s"}));
         // Same bytes as an independent HS256 implementation over the same input.
         let resigned = sign_raw(
             SECRET,
@@ -356,15 +298,9 @@ mod tests {
     fn refresh_token_is_not_an_access_token() {
         let keys = keys();
         let refresh = issue(&keys, "u", TokenType::Refresh, "s", NOW, 60);
-        assert_eq!(
-            verify(&keys, &refresh, TokenType::Access, NOW),
-            Err(TokenError::WrongType)
-        );
+        assert_eq!(verify(&keys, &refresh, TokenType::Access, NOW), Err(TokenError::WrongType));
         let access = issue(&keys, "u", TokenType::Access, "s", NOW, 60);
-        assert_eq!(
-            verify(&keys, &access, TokenType::Refresh, NOW),
-            Err(TokenError::WrongType)
-        );
+        assert_eq!(verify(&keys, &access, TokenType::Refresh, NOW), Err(TokenError::WrongType));
     }
 
     #[test]
@@ -379,25 +315,14 @@ mod tests {
             format!(r#"{{"sub":"u","type":"ACCESS","exp":{exp}}}"#),
         ] {
             let token = sign_raw(SECRET, HS256_HEADER, &payload);
-            assert_eq!(
-                verify(&keys, &token, TokenType::Access, NOW),
-                Err(TokenError::WrongType),
-                "{payload}"
-            );
+            assert_eq!(verify(&keys, &token, TokenType::Access, NOW), Err(TokenError::WrongType), "{payload}");
         }
     }
 
     #[test]
     fn expiry_is_checked_before_type() {
-        let token = sign_raw(
-            SECRET,
-            HS256_HEADER,
-            &format!(r#"{{"sub":"u","type":"refresh","exp":{}}}"#, NOW - 1),
-        );
-        assert_eq!(
-            verify(&keys(), &token, TokenType::Access, NOW),
-            Err(TokenError::Expired)
-        );
+        let token = sign_raw(SECRET, HS256_HEADER, &format!(r#"{{"sub":"u","type":"refresh","exp":{}}}"#, NOW - 1));
+        assert_eq!(verify(&keys(), &token, TokenType::Access, NOW), Err(TokenError::Expired));
     }
 
     #[test]
@@ -410,20 +335,10 @@ mod tests {
         let first = if signature.starts_with('A') { 'B' } else { 'A' };
         let tampered_sig = format!("{signing_input}.{first}{}", &signature[1..]);
         // Payload swapped for another user's, old signature kept.
-        let forged_payload = URL_SAFE_NO_PAD.encode(format!(
-            r#"{{"sub":"admin","type":"access","exp":{}}}"#,
-            NOW + 60
-        ));
+        let forged_payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"admin","type":"access","exp":{}}}"#, NOW + 60));
         let header_b64 = signing_input.split('.').next().unwrap();
         let tampered_payload = format!("{header_b64}.{forged_payload}.{signature}");
-        let other_key = issue(
-            &TokenKeys::new("some other secret", &[]),
-            "u",
-            TokenType::Access,
-            "s",
-            NOW,
-            60,
-        );
+        let other_key = issue(&TokenKeys::new("some other secret", &[]), "u", TokenType::Access, "s", NOW, 60);
         let payload = format!(r#"{{"sub":"u","type":"access","exp":{}}}"#, NOW + 60);
         let alg_none = format!(
             "{}.{}.",
@@ -439,16 +354,8 @@ mod tests {
         let no_alg = sign_raw(SECRET, r#"{"typ":"JWT"}"#, &payload);
         let array_payload = sign_raw(SECRET, HS256_HEADER, "[1,2,3]");
         let not_json = sign_raw(SECRET, HS256_HEADER, "not json");
-        let exp_string = sign_raw(
-            SECRET,
-            HS256_HEADER,
-            r#"{"sub":"u","type":"access","exp":"4102444800"}"#,
-        );
-        let huge_exp = sign_raw(
-            SECRET,
-            HS256_HEADER,
-            r#"{"sub":"u","type":"access","exp":1e300}"#,
-        );
+        let exp_string = sign_raw(SECRET, HS256_HEADER, r#"{"sub":"u","type":"access","exp":"4102444800"}"#);
+        let huge_exp = sign_raw(SECRET, HS256_HEADER, r#"{"sub":"u","type":"access","exp":1e300}"#);
 
         let cases = [
             tampered_sig,
@@ -478,30 +385,16 @@ mod tests {
             "Bearer x".to_owned(),
         ];
         for case in &cases {
-            assert_eq!(
-                verify(&keys, case, TokenType::Access, NOW),
-                Err(TokenError::Invalid),
-                "{case:?}"
-            );
+            assert_eq!(verify(&keys, case, TokenType::Access, NOW), Err(TokenError::Invalid), "{case:?}");
         }
     }
 
     #[test]
     fn missing_exp_is_invalid() {
         let token = sign_raw(SECRET, HS256_HEADER, r#"{"sub":"u","type":"access"}"#);
-        assert_eq!(
-            verify(&keys(), &token, TokenType::Access, NOW),
-            Err(TokenError::Invalid)
-        );
-        let token = sign_raw(
-            SECRET,
-            HS256_HEADER,
-            r#"{"sub":"u","type":"access","exp":null}"#,
-        );
-        assert_eq!(
-            verify(&keys(), &token, TokenType::Access, NOW),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(verify(&keys(), &token, TokenType::Access, NOW), Err(TokenError::Invalid));
+        let token = sign_raw(SECRET, HS256_HEADER, r#"{"sub":"u","type":"access","exp":null}"#);
+        assert_eq!(verify(&keys(), &token, TokenType::Access, NOW), Err(TokenError::Invalid));
     }
 
     #[test]
@@ -511,27 +404,17 @@ mod tests {
             format!(r#"{{"type":"access","exp":{exp}}}"#),
             format!(r#"{{"sub":42,"type":"access","exp":{exp}}}"#),
             format!(r#"{{"sub":"u","type":"access","exp":{exp},"sid":7}}"#),
-            format!(
-                r#"{{"sub":"u","type":"access","exp":{exp},"nbf":{}}}"#,
-                NOW + 1
-            ),
+            format!(r#"{{"sub":"u","type":"access","exp":{exp},"nbf":{}}}"#, NOW + 1),
         ] {
             let token = sign_raw(SECRET, HS256_HEADER, &payload);
-            assert_eq!(
-                verify(&keys(), &token, TokenType::Access, NOW),
-                Err(TokenError::Invalid),
-                "{payload}"
-            );
+            assert_eq!(verify(&keys(), &token, TokenType::Access, NOW), Err(TokenError::Invalid), "{payload}");
         }
         let ok = sign_raw(
             SECRET,
             HS256_HEADER,
             &format!(r#"{{"sub":"u","type":"access","exp":{exp},"nbf":{NOW},"sid":null}}"#),
         );
-        assert_eq!(
-            verify(&keys(), &ok, TokenType::Access, NOW).map(|c| c.sid),
-            Ok(None)
-        );
+        assert_eq!(verify(&keys(), &ok, TokenType::Access, NOW).map(|c| c.sid), Ok(None));
     }
 
     #[test]
@@ -539,47 +422,22 @@ mod tests {
         let old = TokenKeys::new("old secret", &[]);
         let token = issue(&old, "u", TokenType::Access, "s", NOW, 60);
 
-        let rotated = TokenKeys::new(
-            "new secret",
-            &["unrelated".to_owned(), "old secret".to_owned()],
-        );
-        assert_eq!(
-            verify(&rotated, &token, TokenType::Access, NOW).map(|c| c.sub),
-            Ok("u".to_owned())
-        );
+        let rotated = TokenKeys::new("new secret", &["unrelated".to_owned(), "old secret".to_owned()]);
+        assert_eq!(verify(&rotated, &token, TokenType::Access, NOW).map(|c| c.sub), Ok("u".to_owned()));
         let without = TokenKeys::new("new secret", &["unrelated".to_owned()]);
-        assert_eq!(
-            verify(&without, &token, TokenType::Access, NOW),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(verify(&without, &token, TokenType::Access, NOW), Err(TokenError::Invalid));
 
         // New tokens are signed with the current secret only.
         let fresh = issue(&rotated, "u", TokenType::Access, "s", NOW, 60);
-        assert!(verify(
-            &TokenKeys::new("new secret", &[]),
-            &fresh,
-            TokenType::Access,
-            NOW
-        )
-        .is_ok());
-        assert_eq!(
-            verify(&old, &fresh, TokenType::Access, NOW),
-            Err(TokenError::Invalid)
-        );
+        assert!(verify(&TokenKeys::new("new secret", &[]), &fresh, TokenType::Access, NOW).is_ok());
+        assert_eq!(verify(&old, &fresh, TokenType::Access, NOW), Err(TokenError::Invalid));
     }
 
     #[test]
     fn empty_fallback_secret_is_ignored() {
         let keys = TokenKeys::new(SECRET, &[String::new(), "  ".to_owned()]);
-        let forged = sign_raw(
-            "",
-            HS256_HEADER,
-            &format!(r#"{{"sub":"u","type":"access","exp":{}}}"#, NOW + 60),
-        );
-        assert_eq!(
-            verify(&keys, &forged, TokenType::Access, NOW),
-            Err(TokenError::Invalid)
-        );
+        let forged = sign_raw("", HS256_HEADER, &format!(r#"{{"sub":"u","type":"access","exp":{}}}"#, NOW + 60));
+        assert_eq!(verify(&keys, &forged, TokenType::Access, NOW), Err(TokenError::Invalid));
         assert!(!format!("{keys:?}").contains(SECRET));
     }
 
@@ -591,10 +449,7 @@ mod tests {
         let token = issue(&keys, "u", TokenType::Access, "s", i64::MIN, i64::MIN);
         assert!(verify(&keys, &token, TokenType::Access, 0).is_err());
         let token = issue(&keys, "u", TokenType::Access, "s", NOW, -1);
-        assert_eq!(
-            verify(&keys, &token, TokenType::Access, NOW),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(verify(&keys, &token, TokenType::Access, NOW), Err(TokenError::Expired));
     }
 
     #[test]

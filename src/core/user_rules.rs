@@ -94,7 +94,11 @@ pub fn check_patch(actor: Actor, target_id: &str, fields: PatchFields) -> Result
 
 /// GET /users/{id}: yourself, or anyone if you are a superuser.
 pub fn check_read(actor: Actor, target_id: &str) -> Result<(), Denied> {
-    if actor.is_superuser || actor.id == target_id { Ok(()) } else { Err(Denied::ReadOther) }
+    if actor.is_superuser || actor.id == target_id {
+        Ok(())
+    } else {
+        Err(Denied::ReadOther)
+    }
 }
 
 /// DELETE /users/{id}: superusers only, never yourself.

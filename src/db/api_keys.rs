@@ -37,7 +37,8 @@ pub struct KeyWithOwner {
 }
 
 /// Spelled out rather than built per request; a test checks it against `users::COLUMNS`.
-pub(super) const SELECT_WITH_OWNER: &str = "SELECT k.id AS key_id, k.is_active AS key_is_active, k.expires_at AS key_expires_at, \
+pub(super) const SELECT_WITH_OWNER: &str =
+    "SELECT k.id AS key_id, k.is_active AS key_is_active, k.expires_at AS key_expires_at, \
      u.id, u.username, u.password, u.profile_image, u.is_active, u.is_superuser, u.create_at, u.updated_at, \
      u.last_login_at, u.store_api_key, u.optins \
      FROM apikey k JOIN \"user\" u ON u.id = k.user_id WHERE k.api_key_hash = ?1";
@@ -50,7 +51,11 @@ pub async fn find_by_hash(db: &D1Database, hash: &str) -> ApiResult<Option<KeyWi
 
 /// Usage counters; run after the response is sent (`wait_until`), never on the request's path.
 pub async fn record_use(db: &D1Database, key_id: &str, at: &str) -> ApiResult<()> {
-    super::run(statement(db, "UPDATE apikey SET total_uses = total_uses + 1, last_used_at = ?2 WHERE id = ?1", &[text(key_id), text(at)])?)
+    super::run(statement(
+        db,
+        "UPDATE apikey SET total_uses = total_uses + 1, last_used_at = ?2 WHERE id = ?1",
+        &[text(key_id), text(at)],
+    )?)
     .await?;
     Ok(())
 }
@@ -70,19 +75,34 @@ pub async fn insert(db: &D1Database, key: &NewApiKey<'_>) -> ApiResult<()> {
         db,
         "INSERT INTO apikey (id, name, created_at, total_uses, is_active, expires_at, api_key, api_key_hash, user_id) \
          VALUES (?1, ?2, ?3, 0, 1, ?4, ?5, ?6, ?7)",
-        &[text(key.id), opt_text(key.name), text(key.created_at), opt_text(key.expires_at), text(key.ciphertext), text(key.hash), text(key.user_id)],
+        &[
+            text(key.id),
+            opt_text(key.name),
+            text(key.created_at),
+            opt_text(key.expires_at),
+            text(key.ciphertext),
+            text(key.hash),
+            text(key.user_id),
+        ],
     )?)
     .await?;
     Ok(())
 }
 
 pub async fn list_for_user(db: &D1Database, user_id: &str) -> ApiResult<Vec<ApiKey>> {
-    super::all(statement(db, &format!("SELECT {COLUMNS} FROM apikey WHERE user_id = ?1 ORDER BY created_at, id"), &[text(user_id)])?).await
+    super::all(statement(
+        db,
+        &format!("SELECT {COLUMNS} FROM apikey WHERE user_id = ?1 ORDER BY created_at, id"),
+        &[text(user_id)],
+    )?)
+    .await
 }
 
 /// True when the key existed and belonged to `user_id`.
 pub async fn delete_for_user(db: &D1Database, id: &str, user_id: &str) -> ApiResult<bool> {
-    let result = super::run(statement(db, "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2", &[text(id), text(user_id)])?).await?;
+    let result =
+        super::run(statement(db, "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2", &[text(id), text(user_id)])?)
+            .await?;
     Ok(changes(&result) == 1)
 }
 
@@ -93,7 +113,12 @@ pub async fn ciphertext_page(db: &D1Database, after: &str, limit: i64) -> ApiRes
         id: String,
         api_key: String,
     }
-    let rows: Vec<Row> = super::all(statement(db, "SELECT id, api_key FROM apikey WHERE id > ?1 ORDER BY id LIMIT ?2", &[text(after), int(limit)])?).await?;
+    let rows: Vec<Row> = super::all(statement(
+        db,
+        "SELECT id, api_key FROM apikey WHERE id > ?1 ORDER BY id LIMIT ?2",
+        &[text(after), int(limit)],
+    )?)
+    .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.api_key)).collect())
 }
 

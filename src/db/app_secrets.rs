@@ -16,7 +16,11 @@ pub async fn get_or_insert(db: &D1Database, name: &str, candidate: &str, now_sec
     let results = batch(
         db,
         vec![
-            statement(db, "INSERT INTO app_secret (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING", &[text(name), text(candidate), int(now_secs)])?,
+            statement(
+                db,
+                "INSERT INTO app_secret (name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+                &[text(name), text(candidate), int(now_secs)],
+            )?,
             statement(db, "SELECT value FROM app_secret WHERE name = ?1", &[text(name)])?,
         ],
     )

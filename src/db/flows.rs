@@ -7,7 +7,8 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-pub const COLUMNS: &str = "id, name, description, icon, icon_bg_color, gradient, data, is_component, updated_at, webhook, \
+pub const COLUMNS: &str =
+    "id, name, description, icon, icon_bg_color, gradient, data, is_component, updated_at, webhook, \
      endpoint_name, tags, locked, mcp_enabled, action_name, action_description, access_type, flow_type, a2a_enabled, \
      a2a_card_overrides, user_id, folder_id, workspace_id, version_token";
 
@@ -105,7 +106,8 @@ pub async fn insert(db: &D1Database, flow: &Flow) -> Result<(), FlowWriteError> 
 
 /// Writes every column of an owned flow; the owner in the WHERE clause keeps it owner-scoped.
 pub async fn update(db: &D1Database, flow: &Flow, owner: &str) -> Result<bool, FlowWriteError> {
-    let assignments: Vec<String> = COLUMNS.split(", ").enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    let assignments: Vec<String> =
+        COLUMNS.split(", ").enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
     let sql = format!("UPDATE flow SET {} WHERE id = ?1 AND user_id = ?25", assignments.join(", "));
     let mut values = args(flow);
     values.push(text(owner));
@@ -114,7 +116,12 @@ pub async fn update(db: &D1Database, flow: &Flow, owner: &str) -> Result<bool, F
 }
 
 pub async fn find_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<Option<Flow>> {
-    super::first(statement(db, &format!("SELECT {COLUMNS} FROM flow WHERE id = ?1 AND user_id = ?2"), &[text(id), text(owner)])?).await
+    super::first(statement(
+        db,
+        &format!("SELECT {COLUMNS} FROM flow WHERE id = ?1 AND user_id = ?2"),
+        &[text(id), text(owner)],
+    )?)
+    .await
 }
 
 pub async fn list_owned(db: &D1Database, owner: &str, folder_id: Option<&str>) -> ApiResult<Vec<Flow>> {
@@ -122,11 +129,13 @@ pub async fn list_owned(db: &D1Database, owner: &str, folder_id: Option<&str>) -
         db,
         &format!("SELECT {COLUMNS} FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name"),
         &[text(owner), opt_text(folder_id)],
-    )?).await
+    )?)
+    .await
 }
 
 pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<bool> {
-    let result = super::run(statement(db, "DELETE FROM flow WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?).await?;
+    let result =
+        super::run(statement(db, "DELETE FROM flow WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?).await?;
     Ok(changes(&result) == 1)
 }
 
@@ -135,7 +144,12 @@ pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<b
 ///
 /// Prefixes are matched as ranges (`p (` <= name < `p )`, bytewise), not with LIKE: D1 caps LIKE
 /// patterns at 50 bytes ("LIKE or GLOB pattern too complex"), which made longer names a 500.
-pub async fn taken_names(db: &D1Database, owner: &str, name: &str, endpoint: Option<&str>) -> ApiResult<(Vec<String>, Vec<String>)> {
+pub async fn taken_names(
+    db: &D1Database,
+    owner: &str,
+    name: &str,
+    endpoint: Option<&str>,
+) -> ApiResult<(Vec<String>, Vec<String>)> {
     #[derive(Deserialize)]
     struct Name {
         name: Option<String>,
@@ -174,6 +188,11 @@ pub const MAX_FLOW_ROW_BYTES: usize = 1_900_000;
 
 pub fn row_size(flow: &Flow) -> usize {
     let len = |s: &Option<String>| s.as_ref().map_or(0, String::len);
-    flow.name.len() + len(&flow.description) + len(&flow.data) + len(&flow.tags) + len(&flow.a2a_card_overrides)
-        + len(&flow.action_description) + 512
+    flow.name.len()
+        + len(&flow.description)
+        + len(&flow.data)
+        + len(&flow.tags)
+        + len(&flow.a2a_card_overrides)
+        + len(&flow.action_description)
+        + 512
 }

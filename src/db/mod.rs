@@ -53,7 +53,9 @@ pub async fn first<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiRe
 
 /// The first row read twice, as two types: a joined row (session or key, and its user) without
 /// `#[serde(flatten)]`, whose buffering code costs wasm size.
-pub async fn first_pair<A: DeserializeOwned, B: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Option<(A, B)>> {
+pub async fn first_pair<A: DeserializeOwned, B: DeserializeOwned>(
+    statement: D1PreparedStatement,
+) -> ApiResult<Option<(A, B)>> {
     let result = statement.all().await?;
     count(&result);
     let a = result.results::<A>()?.into_iter().next();

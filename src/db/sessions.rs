@@ -28,12 +28,20 @@ impl SessionWithUser {
 }
 
 /// Spelled out rather than built per request; a test checks it against `users::COLUMNS`.
-const SELECT_WITH_USER: &str = "SELECT s.user_id AS session_user_id, s.refresh_hash, s.expires_at AS session_expires_at, \
+const SELECT_WITH_USER: &str =
+    "SELECT s.user_id AS session_user_id, s.refresh_hash, s.expires_at AS session_expires_at, \
      s.revoked_at AS session_revoked_at, u.id, u.username, u.password, u.profile_image, u.is_active, u.is_superuser, \
      u.create_at, u.updated_at, u.last_login_at, u.store_api_key, u.optins \
      FROM session s JOIN \"user\" u ON u.id = s.user_id WHERE s.id = ?1";
 
-pub fn insert(db: &D1Database, id: &str, user_id: &str, refresh_hash: &str, now_secs: i64, expires_at: i64) -> ApiResult<D1PreparedStatement> {
+pub fn insert(
+    db: &D1Database,
+    id: &str,
+    user_id: &str,
+    refresh_hash: &str,
+    now_secs: i64,
+    expires_at: i64,
+) -> ApiResult<D1PreparedStatement> {
     statement(
         db,
         "INSERT INTO session (id, user_id, refresh_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -64,7 +72,12 @@ pub fn revoke(db: &D1Database, id: &str, now_secs: i64) -> ApiResult<D1PreparedS
 }
 
 /// Ends every session of a user, except `keep` (the one changing its own password).
-pub fn revoke_all_for_user(db: &D1Database, user_id: &str, keep: Option<&str>, now_secs: i64) -> ApiResult<D1PreparedStatement> {
+pub fn revoke_all_for_user(
+    db: &D1Database,
+    user_id: &str,
+    keep: Option<&str>,
+    now_secs: i64,
+) -> ApiResult<D1PreparedStatement> {
     statement(
         db,
         "UPDATE session SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR id <> ?2)",

@@ -50,7 +50,12 @@ pub async fn find_by_username(db: &D1Database, username: &str) -> ApiResult<Opti
 
 /// Case-insensitive match, as the uniqueness rule.
 pub async fn find_by_username_ignoring_case(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
-    super::first(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE lower(username) = lower(?1)"), &[text(username)])?).await
+    super::first(statement(
+        db,
+        &format!("SELECT {COLUMNS} FROM \"user\" WHERE lower(username) = lower(?1)"),
+        &[text(username)],
+    )?)
+    .await
 }
 
 #[derive(Debug)]
@@ -121,7 +126,11 @@ pub async fn update(db: &D1Database, user: &User) -> Result<(), WriteError> {
 }
 
 pub fn set_password(db: &D1Database, id: &str, hash: &str, updated_at: &str) -> ApiResult<D1PreparedStatement> {
-    statement(db, "UPDATE \"user\" SET password = ?2, updated_at = ?3 WHERE id = ?1", &[text(id), text(hash), text(updated_at)])
+    statement(
+        db,
+        "UPDATE \"user\" SET password = ?2, updated_at = ?3 WHERE id = ?1",
+        &[text(id), text(hash), text(updated_at)],
+    )
 }
 
 /// A successful login: remember when, and swap in an upgraded hash when there is one.
@@ -145,7 +154,11 @@ pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) 
     let results = batch(
         db,
         vec![
-            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(pattern.as_deref())])?,
+            statement(
+                db,
+                &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"),
+                &[opt_text(pattern.as_deref())],
+            )?,
             statement(
                 db,
                 &format!("SELECT {COLUMNS} FROM \"user\" WHERE {filter} ORDER BY username LIMIT ?2 OFFSET ?3"),
@@ -158,7 +171,12 @@ pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) 
     struct Total {
         total: i64,
     }
-    let total = results.first().map(|r| r.results::<Total>()).transpose()?.and_then(|t| t.into_iter().next()).map_or(0, |t| t.total);
+    let total = results
+        .first()
+        .map(|r| r.results::<Total>())
+        .transpose()?
+        .and_then(|t| t.into_iter().next())
+        .map_or(0, |t| t.total);
     let users = results.get(1).map(|r| r.results::<User>()).transpose()?.unwrap_or_default();
     Ok((total, users))
 }
@@ -196,5 +214,9 @@ pub async fn store_key_page(db: &D1Database, after: &str, limit: i64) -> ApiResu
 }
 
 pub fn replace_store_key(db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
-    statement(db, "UPDATE \"user\" SET store_api_key = ?3 WHERE id = ?1 AND store_api_key = ?2", &[text(id), text(old), text(new)])
+    statement(
+        db,
+        "UPDATE \"user\" SET store_api_key = ?3 WHERE id = ?1 AND store_api_key = ?2",
+        &[text(id), text(old), text(new)],
+    )
 }

@@ -47,13 +47,23 @@ fn write_error(err: worker::Error) -> VariableWriteError {
 }
 
 pub async fn insert(db: &D1Database, v: &Variable) -> Result<(), VariableWriteError> {
-    super::run(statement(
-        db,
-        &format!("INSERT INTO variable ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-        &[text(&v.id), text(&v.name), text(&v.value), opt_text(v.kind.as_deref()), opt_text(v.default_fields.as_deref()),
-          opt_text(v.created_at.as_deref()), opt_text(v.updated_at.as_deref()), text(&v.user_id)],
+    super::run(
+        statement(
+            db,
+            &format!("INSERT INTO variable ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            &[
+                text(&v.id),
+                text(&v.name),
+                text(&v.value),
+                opt_text(v.kind.as_deref()),
+                opt_text(v.default_fields.as_deref()),
+                opt_text(v.created_at.as_deref()),
+                opt_text(v.updated_at.as_deref()),
+                text(&v.user_id),
+            ],
+        )
+        .map_err(VariableWriteError::Db)?,
     )
-    .map_err(VariableWriteError::Db)?)
     .await
     .map_err(write_error)?;
     Ok(())
@@ -73,15 +83,27 @@ pub async fn update_owned(db: &D1Database, v: &Variable) -> Result<bool, Variabl
 }
 
 pub async fn find_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<Option<Variable>> {
-    super::first(statement(db, &format!("SELECT {COLUMNS} FROM variable WHERE id = ?1 AND user_id = ?2"), &[text(id), text(owner)])?).await
+    super::first(statement(
+        db,
+        &format!("SELECT {COLUMNS} FROM variable WHERE id = ?1 AND user_id = ?2"),
+        &[text(id), text(owner)],
+    )?)
+    .await
 }
 
 pub async fn list_owned(db: &D1Database, owner: &str) -> ApiResult<Vec<Variable>> {
-    super::all(statement(db, &format!("SELECT {COLUMNS} FROM variable WHERE user_id = ?1 ORDER BY name"), &[text(owner)])?).await
+    super::all(statement(
+        db,
+        &format!("SELECT {COLUMNS} FROM variable WHERE user_id = ?1 ORDER BY name"),
+        &[text(owner)],
+    )?)
+    .await
 }
 
 pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<bool> {
-    let result = super::run(statement(db, "DELETE FROM variable WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?).await?;
+    let result =
+        super::run(statement(db, "DELETE FROM variable WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?)
+            .await?;
     Ok(changes(&result) == 1)
 }
 
@@ -96,7 +118,8 @@ pub async fn credential_page(db: &D1Database, after: &str, limit: i64) -> ApiRes
         db,
         "SELECT id, value FROM variable WHERE id > ?1 AND (type IS NULL OR type = 'Credential') ORDER BY id LIMIT ?2",
         &[text(after), int(limit)],
-    )?).await?;
+    )?)
+    .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.value)).collect())
 }
 

@@ -8,7 +8,15 @@ pub const ACCESS: &str = "access_token_lf";
 pub const REFRESH: &str = "refresh_token_lf";
 pub const STORE_KEY: &str = "apikey_tkn_lflw";
 
-fn build(name: &str, value: &str, expires: Option<i64>, max_age_zero: bool, secure: bool, same_site: SameSite, domain: Option<&str>) -> String {
+fn build(
+    name: &str,
+    value: &str,
+    expires: Option<i64>,
+    max_age_zero: bool,
+    secure: bool,
+    same_site: SameSite,
+    domain: Option<&str>,
+) -> String {
     let mut cookie = format!("{name}={value}");
     if let Some(at) = expires {
         cookie.push_str(&format!("; expires={}", http_date(at)));
@@ -43,13 +51,29 @@ pub fn access(settings: &CookieSettings, token: &str, expires: Option<i64>) -> S
 }
 
 pub fn refresh(settings: &CookieSettings, token: &str, expires: i64) -> String {
-    build(REFRESH, token, Some(expires), false, settings.refresh_secure, settings.refresh_same_site, settings.domain.as_deref())
+    build(
+        REFRESH,
+        token,
+        Some(expires),
+        false,
+        settings.refresh_secure,
+        settings.refresh_same_site,
+        settings.domain.as_deref(),
+    )
 }
 
 /// Langflow writes `str(user.store_api_key)`: the literal `None` when the user has no store key.
 pub fn store_key(settings: &CookieSettings, value: Option<&str>) -> String {
     let value = value.map_or_else(|| "None".to_string(), quoted);
-    build(STORE_KEY, &value, None, false, settings.refresh_secure, settings.refresh_same_site, settings.domain.as_deref())
+    build(
+        STORE_KEY,
+        &value,
+        None,
+        false,
+        settings.refresh_secure,
+        settings.refresh_same_site,
+        settings.domain.as_deref(),
+    )
 }
 
 /// The three deleting cookies `/logout` sends.
@@ -63,19 +87,31 @@ mod tests {
     use super::*;
 
     fn settings() -> CookieSettings {
-        CookieSettings { access_secure: false, refresh_secure: false, access_same_site: SameSite::Lax, refresh_same_site: SameSite::Lax, domain: None }
+        CookieSettings {
+            access_secure: false,
+            refresh_secure: false,
+            access_same_site: SameSite::Lax,
+            refresh_same_site: SameSite::Lax,
+            domain: None,
+        }
     }
 
     #[test]
     fn attributes_match_langflow() {
         let cookie = refresh(&settings(), "tok", 1_796_390_757);
-        assert_eq!(cookie, "refresh_token_lf=tok; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Path=/; SameSite=lax");
+        assert_eq!(
+            cookie,
+            "refresh_token_lf=tok; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Path=/; SameSite=lax"
+        );
         assert_eq!(access(&settings(), "tok", None), "access_token_lf=tok; HttpOnly; Path=/; SameSite=lax");
         assert_eq!(store_key(&settings(), None), "apikey_tkn_lflw=None; HttpOnly; Path=/; SameSite=lax");
         assert!(store_key(&settings(), Some("gAAAA==")).starts_with("apikey_tkn_lflw=\"gAAAA==\";"));
         assert!(store_key(&settings(), Some("")).starts_with("apikey_tkn_lflw=\"\";"));
         let [first, ..] = cleared(&settings(), 1_796_390_757);
-        assert_eq!(first, "refresh_token_lf=\"\"; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=lax");
+        assert_eq!(
+            first,
+            "refresh_token_lf=\"\"; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=lax"
+        );
     }
 
     #[test]

@@ -62,7 +62,8 @@ impl Req {
 
     /// Deviation 7: a browser said this request comes from another site.
     pub fn is_cross_site(&self) -> bool {
-        let (origin, referer, fetch_site) = (self.header("origin"), self.header("referer"), self.header("sec-fetch-site"));
+        let (origin, referer, fetch_site) =
+            (self.header("origin"), self.header("referer"), self.header("sec-fetch-site"));
         csrf::is_cross_site(&BrowserSignals {
             host: &self.host,
             origin: origin.as_deref(),
@@ -108,8 +109,9 @@ impl Req {
         let content_type = self.content_type();
         if content_type.starts_with("multipart/form-data") {
             // The boundary is case-sensitive: read it from the header as sent.
-            let boundary = multipart_boundary(&self.header("content-type").unwrap_or_default())
-                .ok_or_else(|| ApiError::unprocessable("value_error", &["body"], "Multipart form without a boundary"))?;
+            let boundary = multipart_boundary(&self.header("content-type").unwrap_or_default()).ok_or_else(|| {
+                ApiError::unprocessable("value_error", &["body"], "Multipart form without a boundary")
+            })?;
             return parse_multipart(&self.body(limit).await?, &boundary);
         }
         if !content_type.starts_with("application/x-www-form-urlencoded") {

@@ -41,7 +41,8 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     http::add_common_headers(response.headers_mut());
     if state::loaded().is_some_and(|s| s.settings.expose_d1_stats) {
         let stats = db::stats();
-        let value = format!("queries={};rows_read={};rows_written={}", stats.queries, stats.rows_read, stats.rows_written);
+        let value =
+            format!("queries={};rows_read={};rows_written={}", stats.queries, stats.rows_read, stats.rows_written);
         let _ = response.headers_mut().set("x-d1-stats", &value);
     }
     response

@@ -40,7 +40,9 @@ pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
         (Method::Delete, ["api", "v1", "variables", id]) => variables::delete(req, app, id).await,
         (Method::Post, ["api", "v1", "admin", "rotate-secret-key"]) => admin::rotate_secret_key(req, app).await,
         // Everything outside /api is a server-rendered page (404 HTML for unknown ones).
-        (Method::Get | Method::Post, segments) if segments.first() != Some(&"api") => super::pages::route(req, app).await,
+        (Method::Get | Method::Post, segments) if segments.first() != Some(&"api") => {
+            super::pages::route(req, app).await
+        }
         // FastAPI answers a known path with another method 405; GETs fall to Langflow's SPA (404).
         (method, segments) if method != Method::Get && is_api_path(segments) => {
             Err(ApiError::new(405, "Method Not Allowed").with_header("allow", allowed_methods(segments)))
@@ -53,8 +55,11 @@ pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
 fn is_api_path(segments: &[&str]) -> bool {
     matches!(
         segments,
-        ["api", "v1", "login" | "auto_login" | "refresh" | "logout" | "session" | "users" | "api_key" | "flows" | "variables"]
-            | ["api", "v1", "users" | "api_key" | "flows" | "variables", _]
+        [
+            "api",
+            "v1",
+            "login" | "auto_login" | "refresh" | "logout" | "session" | "users" | "api_key" | "flows" | "variables"
+        ] | ["api", "v1", "users" | "api_key" | "flows" | "variables", _]
             | ["api", "v1", "users", _, "reset-password"]
             | ["api", "v1", "admin", "rotate-secret-key"]
     )
@@ -63,7 +68,9 @@ fn is_api_path(segments: &[&str]) -> bool {
 fn allowed_methods(segments: &[&str]) -> &'static str {
     match segments {
         ["api", "v1", "auto_login" | "session"] | ["api", "v1", "users", "whoami"] => "GET",
-        ["api", "v1", "login" | "refresh" | "logout"] | ["api", "v1", "admin", _] | ["api", "v1", "api_key", "store"] => "POST",
+        ["api", "v1", "login" | "refresh" | "logout"]
+        | ["api", "v1", "admin", _]
+        | ["api", "v1", "api_key", "store"] => "POST",
         ["api", "v1", _] => "GET, POST",
         ["api", "v1", "users", _, _] => "PATCH",
         ["api", "v1", "users" | "flows", _] => "GET, PATCH, DELETE",

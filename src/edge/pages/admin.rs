@@ -8,9 +8,9 @@
 use super::layout::{self, esc, Input, Section};
 use super::{html, not_found, redirect, visitor_form, Form, Visitor};
 use crate::core::html::percent_encode;
+use crate::core::ids;
 use crate::core::password;
 use crate::core::user_rules::{self, Actor, Denied, PatchFields};
-use crate::core::ids;
 use crate::db;
 use crate::db::users::User;
 use crate::edge::http::Req;
@@ -97,8 +97,16 @@ async fn list(req: &Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
     };
     let query = search.map(|s| format!("&q={}", percent_encode(s))).unwrap_or_default();
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
-    let previous = if page > 1 { format!("<a href=\"/admin?page={}{query}\">Previous page</a>", page - 1) } else { "<span></span>".into() };
-    let next = if page < pages { format!("<a href=\"/admin?page={}{query}\">Next page</a>", page + 1) } else { "<span></span>".into() };
+    let previous = if page > 1 {
+        format!("<a href=\"/admin?page={}{query}\">Previous page</a>", page - 1)
+    } else {
+        "<span></span>".into()
+    };
+    let next = if page < pages {
+        format!("<a href=\"/admin?page={}{query}\">Next page</a>", page + 1)
+    } else {
+        "<span></span>".into()
+    };
     let body = format!(
         "<div class=\"page-head\">\n<h1>Admin Page</h1>\n<a class=\"btn btn-primary\" href=\"/admin/users/new\">New User</a>\n</div>\n\
          {notice}<form class=\"card inline-form\" method=\"get\" action=\"/admin\" role=\"search\">\n\
@@ -124,7 +132,10 @@ struct NewUserView<'a> {
 }
 
 fn new_user_page(visitor: &Visitor, view: &NewUserView) -> Response {
-    let fresh = view.username.is_empty() && view.username_error.is_none() && view.password_error.is_none() && view.confirm_error.is_none();
+    let fresh = view.username.is_empty()
+        && view.username_error.is_none()
+        && view.password_error.is_none()
+        && view.confirm_error.is_none();
     let username = Input {
         value: view.username,
         autocomplete: "off",
@@ -145,7 +156,12 @@ fn new_user_page(visitor: &Visitor, view: &NewUserView) -> Response {
         password = password.render(),
         confirm = confirm.render(),
         active = layout::checkbox("is_active", "Active", view.active, "The user can log in."),
-        superuser = layout::checkbox("is_superuser", "Superuser", view.superuser, "The user can manage every account on this page."),
+        superuser = layout::checkbox(
+            "is_superuser",
+            "Superuser",
+            view.superuser,
+            "The user can manage every account on this page."
+        ),
     );
     let status = if fresh { 200 } else { 400 };
     html(status, layout::page("New User", Some(visitor), Section::Admin, &body))
@@ -158,7 +174,12 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
         Err(refused) => return Ok(refused),
     };
     let (username, password, confirm) = (form.text("username"), form.text("password"), form.text("confirm_password"));
-    let mut view = NewUserView { username, active: form.ticked("is_active"), superuser: form.ticked("is_superuser"), ..NewUserView::default() };
+    let mut view = NewUserView {
+        username,
+        active: form.ticked("is_active"),
+        superuser: form.ticked("is_superuser"),
+        ..NewUserView::default()
+    };
     // The same rules `create_user` applies, checked first so every problem shows at once.
     view.username_error = user_rules::check_username(username).err().map(str::to_string);
     view.password_error = password::check_policy(password).err().map(|e| e.message());
@@ -195,7 +216,11 @@ struct EditView<'a> {
 }
 
 /// The **Password** and **Confirm Password** fields of the new-user and edit forms.
-fn new_password_inputs<'a>(password_error: Option<&'a str>, confirm_error: Option<&'a str>, hint: &'a str) -> (Input<'a>, Input<'a>) {
+fn new_password_inputs<'a>(
+    password_error: Option<&'a str>,
+    confirm_error: Option<&'a str>,
+    hint: &'a str,
+) -> (Input<'a>, Input<'a>) {
     let password = Input {
         autocomplete: "new-password",
         required: true,
@@ -215,8 +240,11 @@ fn new_password_inputs<'a>(password_error: Option<&'a str>, confirm_error: Optio
 fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
     let name = esc(&user.username);
     let token = layout::token_input(visitor);
-    let (password, confirm) =
-        new_password_inputs(view.password_error, view.confirm_error, "At least 8 characters. Every session of this user ends.");
+    let (password, confirm) = new_password_inputs(
+        view.password_error,
+        view.confirm_error,
+        "At least 8 characters. Every session of this user ends.",
+    );
     let delete = if user.id == visitor.user.id {
         String::new()
     } else {
@@ -241,7 +269,11 @@ fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
         password = password.render(),
         confirm = confirm.render(),
     );
-    let status = if view.flags_error.is_some() || view.password_error.is_some() || view.confirm_error.is_some() { 400 } else { 200 };
+    let status = if view.flags_error.is_some() || view.password_error.is_some() || view.confirm_error.is_some() {
+        400
+    } else {
+        200
+    };
     html(status, layout::page(&user.username, Some(visitor), Section::Admin, &body))
 }
 
@@ -251,9 +283,17 @@ async fn update_flags(req: &mut Req, app: &App, visitor: &Visitor, mut user: Use
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
-    let fields = PatchFields { sets_password: false, is_active: Some(form.ticked("is_active")), is_superuser: Some(form.ticked("is_superuser")) };
+    let fields = PatchFields {
+        sets_password: false,
+        is_active: Some(form.ticked("is_active")),
+        is_superuser: Some(form.ticked("is_superuser")),
+    };
     if let Err(denied) = user_rules::check_patch(actor(visitor), &user.id, fields) {
-        return Ok(edit_page(visitor, &user, &EditView { flags_error: Some(denied_message(denied)), ..EditView::default() }));
+        return Ok(edit_page(
+            visitor,
+            &user,
+            &EditView { flags_error: Some(denied_message(denied)), ..EditView::default() },
+        ));
     }
     // The page's own guard: an admin cannot take away their own rights by a stray click.
     if user.id == visitor.user.id && fields.is_superuser == Some(false) {
@@ -262,7 +302,8 @@ async fn update_flags(req: &mut Req, app: &App, visitor: &Visitor, mut user: Use
     }
     let was_active = user.active();
     api_users::apply_account_changes(&mut user, None, fields)?;
-    api_users::save_user(app, &mut user, was_active, false, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms).await?;
+    api_users::save_user(app, &mut user, was_active, false, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms)
+        .await?;
     Ok(redirect("/admin?done=updated"))
 }
 
@@ -283,7 +324,11 @@ async fn reset_password(req: &mut Req, app: &App, visitor: &Visitor, mut user: U
     let (password, confirm) = (form.text("password"), form.text("confirm_password"));
     let fields = PatchFields { sets_password: true, ..PatchFields::default() };
     if let Err(denied) = user_rules::check_patch(actor(visitor), &user.id, fields) {
-        return Ok(edit_page(visitor, &user, &EditView { password_error: Some(denied_message(denied)), ..EditView::default() }));
+        return Ok(edit_page(
+            visitor,
+            &user,
+            &EditView { password_error: Some(denied_message(denied)), ..EditView::default() },
+        ));
     }
     let view = EditView {
         password_error: password::check_policy(password).err().map(|e| e.message()),
@@ -295,7 +340,8 @@ async fn reset_password(req: &mut Req, app: &App, visitor: &Visitor, mut user: U
     }
     let was_active = user.active();
     api_users::apply_account_changes(&mut user, Some(password), fields)?;
-    api_users::save_user(app, &mut user, was_active, true, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms).await?;
+    api_users::save_user(app, &mut user, was_active, true, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms)
+        .await?;
     Ok(redirect("/admin?done=password"))
 }
 

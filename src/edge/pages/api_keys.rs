@@ -44,7 +44,9 @@ fn key_label(key: &ApiKey) -> String {
 async fn list(req: &Req, app: &App, visitor: &Visitor, view: &ListView<'_>) -> ApiResult<Response> {
     let keys = key_rows::list_for_user(&app.db, &visitor.user.id).await?;
     let notice = match req.query_param("done") {
-        Some("deleted") => layout::notice_ok("The API key was deleted. Clients using it can no longer sign in with it."),
+        Some("deleted") => {
+            layout::notice_ok("The API key was deleted. Clients using it can no longer sign in with it.")
+        }
         _ => String::new(),
     };
     let created = match view.created {

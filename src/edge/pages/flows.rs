@@ -84,7 +84,12 @@ async fn list(req: &Req, app: &App, visitor: &Visitor, view: &CreateView<'_>) ->
              <tbody>\n{rows}</tbody>\n</table>"
         )
     };
-    let name = Input { value: view.name, required: true, error: view.name_error.as_deref(), ..Input::new("name", "Name", "text") };
+    let name = Input {
+        value: view.name,
+        required: true,
+        error: view.name_error.as_deref(),
+        ..Input::new("name", "Name", "text")
+    };
     let description = Input { value: view.description, ..Input::new("description", "Description", "text") };
     let body = format!(
         "<div class=\"page-head\"><h1>Flows</h1></div>\n{notice}\
@@ -176,11 +181,16 @@ async fn rename(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiR
 
 /// GET /flows/{id}/json — the flow as Langflow exports it (FlowRead), as a file.
 fn download(flow: &Flow) -> ApiResult<Response> {
-    let json = serde_json::to_string_pretty(&api_flows::flow_read(flow)).map_err(|e| ApiError::internal(e.to_string()))?;
-    let file: String = flow.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let json =
+        serde_json::to_string_pretty(&api_flows::flow_read(flow)).map_err(|e| ApiError::internal(e.to_string()))?;
+    let file: String =
+        flow.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json; charset=utf-8");
-    let _ = headers.set("content-disposition", &format!("attachment; filename=\"{}.json\"", if file.is_empty() { "flow" } else { &file }));
+    let _ = headers.set(
+        "content-disposition",
+        &format!("attachment; filename=\"{}.json\"", if file.is_empty() { "flow" } else { &file }),
+    );
     let _ = headers.set("content-security-policy", super::CONTENT_SECURITY_POLICY);
     let _ = headers.set("cache-control", "no-store");
     Ok(Response::builder().with_status(200).with_headers(headers).fixed(json.into_bytes()))

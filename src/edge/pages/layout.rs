@@ -103,7 +103,17 @@ pub struct Input<'a> {
 
 impl<'a> Input<'a> {
     pub fn new(id: &'a str, label: &'a str, kind: &'a str) -> Self {
-        Input { id, label, kind, value: "", autocomplete: "off", required: false, error: None, hint: None, autofocus: false }
+        Input {
+            id,
+            label,
+            kind,
+            value: "",
+            autocomplete: "off",
+            required: false,
+            error: None,
+            hint: None,
+            autofocus: false,
+        }
     }
 
     pub fn render(&self) -> String {
@@ -114,12 +124,16 @@ impl<'a> Input<'a> {
         if self.error.is_some() {
             described.push(format!("{}-error", self.id));
         }
-        let described_by = if described.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.join(" ")) };
+        let described_by =
+            if described.is_empty() { String::new() } else { format!(" aria-describedby=\"{}\"", described.join(" ")) };
         let invalid = if self.error.is_some() { " aria-invalid=\"true\"" } else { "" };
         let required = if self.required { " required" } else { "" };
         let autofocus = if self.autofocus || self.error.is_some() { " autofocus" } else { "" };
-        let hint = self.hint.map_or_else(String::new, |h| format!("<p class=\"hint\" id=\"{}-hint\">{}</p>", self.id, esc(h)));
-        let error = self.error.map_or_else(String::new, |e| format!("<p class=\"field-error\" id=\"{}-error\">{}</p>", self.id, esc(e)));
+        let hint =
+            self.hint.map_or_else(String::new, |h| format!("<p class=\"hint\" id=\"{}-hint\">{}</p>", self.id, esc(h)));
+        let error = self
+            .error
+            .map_or_else(String::new, |e| format!("<p class=\"field-error\" id=\"{}-error\">{}</p>", self.id, esc(e)));
         format!(
             "<div class=\"field\">\n<label for=\"{id}\">{label}</label>\n\
              <input id=\"{id}\" name=\"{id}\" type=\"{kind}\" value=\"{value}\" autocomplete=\"{autocomplete}\"{required}{invalid}{described_by}{autofocus}>\n\
@@ -172,7 +186,15 @@ pub fn when(timestamp: Option<&str>) -> String {
 }
 
 /// A confirmation step for a destructive action: works without script.
-pub fn confirm(visitor: &Visitor, question: &str, detail: &str, action: &str, button: &str, cancel_href: &str, error: Option<&str>) -> String {
+pub fn confirm(
+    visitor: &Visitor,
+    question: &str,
+    detail: &str,
+    action: &str,
+    button: &str,
+    cancel_href: &str,
+    error: Option<&str>,
+) -> String {
     format!(
         "<div class=\"card narrow\">\n<h1>{question}</h1>\n{error}<p>{detail}</p>\n\
          <form method=\"post\" action=\"{action}\">{token}\n<div class=\"actions\">\
@@ -194,7 +216,12 @@ mod tests {
 
     #[test]
     fn inputs_are_labelled_and_escaped() {
-        let html = Input { value: "\"><script>", error: Some("Passwords do not match."), ..Input::new("confirm_password", "Confirm Password", "password") }.render();
+        let html = Input {
+            value: "\"><script>",
+            error: Some("Passwords do not match."),
+            ..Input::new("confirm_password", "Confirm Password", "password")
+        }
+        .render();
         assert!(html.contains("<label for=\"confirm_password\">Confirm Password</label>"));
         assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;\""));
         assert!(html.contains("aria-invalid=\"true\""));

@@ -74,7 +74,11 @@ pub async fn show(req: &mut Req, app: &App) -> ApiResult<Response> {
 }
 
 fn seconds(n: i64) -> String {
-    if n == 1 { "1 second".into() } else { format!("{n} seconds") }
+    if n == 1 {
+        "1 second".into()
+    } else {
+        format!("{n} seconds")
+    }
 }
 
 /// POST /login — the same checks, limits and session as `POST /api/v1/login`.
@@ -155,7 +159,8 @@ fn token_session(req: &Req, app: &App) -> Option<String> {
     let now = req.now_secs();
     let tokens = &app.state.tokens;
     let from_access = auth::access_token(req).and_then(|(t, _)| token::verify(tokens, &t, TokenType::Access, now).ok());
-    let from_refresh = || req.cookie(cookies::REFRESH).and_then(|t| token::verify(tokens, &t, TokenType::Refresh, now).ok());
+    let from_refresh =
+        || req.cookie(cookies::REFRESH).and_then(|t| token::verify(tokens, &t, TokenType::Refresh, now).ok());
     from_access.or_else(from_refresh).and_then(|claims| claims.sid)
 }
 

@@ -32,7 +32,8 @@ use crate::error::{ApiError, ApiResult};
 use layout::{esc, Section};
 use worker::{Headers, Method, Response};
 
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// A signed-in visitor of the pages.
@@ -82,7 +83,12 @@ pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let is_post = req.method == Method::Post;
     if is_post && req.is_cross_site() {
-        return Ok(error_page(None, 403, "Request refused", "This form was sent from another site, so it was not accepted."));
+        return Ok(error_page(
+            None,
+            403,
+            "Request refused",
+            "This form was sent from another site, so it was not accepted.",
+        ));
     }
     let answer = match (is_post, segments.as_slice()) {
         (false, ["static", file]) => Ok(static_asset(req, file)),
@@ -92,7 +98,9 @@ pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
         (false, ["logout"]) => login::confirm_logout(req, app).await,
         (true, ["logout"]) => login::logout(req, app).await,
         (false, ["settings"]) => Ok(redirect("/settings/api-keys")),
-        (_, ["admin", ..] | ["flows", ..] | ["settings", "api-keys", ..]) => signed_in_page(req, app, is_post, &segments).await,
+        (_, ["admin", ..] | ["flows", ..] | ["settings", "api-keys", ..]) => {
+            signed_in_page(req, app, is_post, &segments).await
+        }
         _ => Ok(not_found(None)),
     };
     Ok(answer.unwrap_or_else(|err| error_response(None, err)))
@@ -101,7 +109,8 @@ pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
 /// Pages for signed-in visitors: anyone else goes to `/login?next=...` and comes back.
 async fn signed_in_page(req: &mut Req, app: &App, is_post: bool, segments: &[&str]) -> ApiResult<Response> {
     let Some(visitor) = visitor(req, app, !is_post).await? else {
-        let back = if is_post { format!("/{}", segments[..segments.len().min(2)].join("/")) } else { request_target(req)? };
+        let back =
+            if is_post { format!("/{}", segments[..segments.len().min(2)].join("/")) } else { request_target(req)? };
         return Ok(redirect(&format!("/login?next={}", percent_encode(&back))));
     };
     let answer = match segments {
@@ -211,15 +220,24 @@ fn static_asset(req: &Req, file: &str) -> Response {
     let headers = Headers::new();
     let _ = headers.set("content-type", content_type);
     // Pages link the assets with their content hash, so those URLs never change meaning.
-    let cache = if req.query_param("v") == Some(layout::asset_version()) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if req.query_param("v") == Some(layout::asset_version()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     let _ = headers.set("cache-control", cache);
     add_page_headers(&headers);
     Response::builder().with_status(200).with_headers(headers).fixed(body.as_bytes().to_vec())
 }
 
 pub fn error_page(visitor: Option<&Visitor>, status: u16, title: &str, message: &str) -> Response {
-    let home = if visitor.is_some() { "<a href=\"/flows\">Go to your flows</a>" } else { "<a href=\"/login\">Go to the login page</a>" };
-    let body = format!("<div class=\"card narrow\">\n<h1>{}</h1>\n<p>{}</p>\n<p>{home}</p>\n</div>", esc(title), esc(message));
+    let home = if visitor.is_some() {
+        "<a href=\"/flows\">Go to your flows</a>"
+    } else {
+        "<a href=\"/login\">Go to the login page</a>"
+    };
+    let body =
+        format!("<div class=\"card narrow\">\n<h1>{}</h1>\n<p>{}</p>\n<p>{home}</p>\n</div>", esc(title), esc(message));
     html(status, layout::page(title, visitor, Section::None, &body))
 }
 
@@ -236,7 +254,12 @@ pub fn error_response(visitor: Option<&Visitor>, err: ApiError) -> Response {
             ApiError::Config(config) => worker::console_error!("{config}"),
             other => worker::console_error!("page error: {other:?}"),
         }
-        return error_page(visitor, 500, "Something went wrong", "The server could not complete this request. Try again in a moment.");
+        return error_page(
+            visitor,
+            500,
+            "Something went wrong",
+            "The server could not complete this request. Try again in a moment.",
+        );
     }
     let message = match &err {
         ApiError::Http { body, .. } => body.get("detail").and_then(|d| d.as_str()).map(str::to_string),

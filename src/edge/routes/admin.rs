@@ -88,5 +88,8 @@ pub async fn rotate_secret_key(req: &mut Req, app: &App) -> ApiResult<Response> 
     if undecryptable > 0 {
         worker::console_warn!("secret-key rotation: {undecryptable} stored secrets decrypt with no configured key");
     }
-    http::json(200, &json!({ "changed": changed, "total_changed": total, "undecryptable": undecryptable, "complete": complete }))
+    http::json(
+        200,
+        &json!({ "changed": changed, "total_changed": total, "undecryptable": undecryptable, "complete": complete }),
+    )
 }

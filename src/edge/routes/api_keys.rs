@@ -25,7 +25,12 @@ fn masked(plaintext: &str) -> String {
 /// A stored key as listings show it: masked. A key that no longer decrypts (a secret removed
 /// too early) still lists, fully masked.
 pub fn masked_key(app: &App, key: &api_keys::ApiKey, now_secs: i64) -> String {
-    let shown = app.state.fernet.decrypt(&key.api_key, now_secs.max(0) as u64, None).ok().and_then(|p| String::from_utf8(p).ok());
+    let shown = app
+        .state
+        .fernet
+        .decrypt(&key.api_key, now_secs.max(0) as u64, None)
+        .ok()
+        .and_then(|p| String::from_utf8(p).ok());
     shown.as_deref().map_or_else(|| "*".repeat(46), masked)
 }
 
@@ -40,7 +45,13 @@ pub fn check_name(name: Option<&str>) -> ApiResult<()> {
 
 /// A new key for `user_id` (the API and the API keys page): its id and its plaintext, which is
 /// shown once and stored only encrypted and hashed.
-pub async fn create_key(app: &App, user_id: &str, name: Option<&str>, expires_at: Option<&str>, now_secs: i64) -> ApiResult<(String, String)> {
+pub async fn create_key(
+    app: &App,
+    user_id: &str,
+    name: Option<&str>,
+    expires_at: Option<&str>,
+    now_secs: i64,
+) -> ApiResult<(String, String)> {
     let plaintext = new_plaintext_key()?;
     let id = ids::uuid_v4(random_bytes::<16>()?);
     api_keys::insert(
@@ -68,10 +79,15 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
     let expires_at = match body.optional_str("expires_at")? {
         None => None,
         Some(text) => Some(time::iso_seconds(time::parse_datetime(text).ok_or_else(|| {
-            ApiError::unprocessable("datetime_from_date_parsing", &["body", "expires_at"], "Input should be a valid datetime")
+            ApiError::unprocessable(
+                "datetime_from_date_parsing",
+                &["body", "expires_at"],
+                "Input should be a valid datetime",
+            )
         })?)),
     };
-    let (id, plaintext) = create_key(app, &principal.user.id, name.as_deref(), expires_at.as_deref(), req.now_secs()).await?;
+    let (id, plaintext) =
+        create_key(app, &principal.user.id, name.as_deref(), expires_at.as_deref(), req.now_secs()).await?;
     http::json(
         200,
         &json!({

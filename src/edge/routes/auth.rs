@@ -31,10 +31,26 @@ struct NewSession {
 fn start_session(app: &App, user_id: &str, now_secs: i64) -> ApiResult<NewSession> {
     let settings = &app.state.settings;
     let sid = ids::uuid_v4(random_bytes::<16>()?);
-    let access = token::issue(&app.state.tokens, user_id, TokenType::Access, &sid, now_secs, settings.access_token_expire_secs);
+    let access =
+        token::issue(&app.state.tokens, user_id, TokenType::Access, &sid, now_secs, settings.access_token_expire_secs);
     let jti = hex(&random_bytes::<16>()?);
-    let refresh = token::issue_unique(&app.state.tokens, user_id, TokenType::Refresh, &sid, Some(&jti), now_secs, settings.refresh_token_expire_secs);
-    let insert = sessions::insert(&app.db, &sid, user_id, &refresh_hash(&refresh), now_secs, now_secs + settings.refresh_token_expire_secs)?;
+    let refresh = token::issue_unique(
+        &app.state.tokens,
+        user_id,
+        TokenType::Refresh,
+        &sid,
+        Some(&jti),
+        now_secs,
+        settings.refresh_token_expire_secs,
+    );
+    let insert = sessions::insert(
+        &app.db,
+        &sid,
+        user_id,
+        &refresh_hash(&refresh),
+        now_secs,
+        now_secs + settings.refresh_token_expire_secs,
+    )?;
     Ok(NewSession { id: sid, access, refresh, insert })
 }
 
@@ -49,11 +65,21 @@ pub struct SignedIn {
 
 /// Langflow's cookies for a token pair, in its order (refresh, access, then the store key when
 /// given); the API's token answers and the pages set the same lines.
-pub fn session_cookies(app: &App, access: &str, refresh: &str, now_secs: i64, access_expires: bool, store_key: Option<Option<&str>>) -> Vec<String> {
+pub fn session_cookies(
+    app: &App,
+    access: &str,
+    refresh: &str,
+    now_secs: i64,
+    access_expires: bool,
+    store_key: Option<Option<&str>>,
+) -> Vec<String> {
     let settings = &app.state.settings;
     let refresh_expires = now_secs + settings.refresh_token_expire_secs;
     let access_expires = access_expires.then_some(now_secs + settings.access_token_expire_secs);
-    let mut lines = vec![cookies::refresh(&settings.cookies, refresh, refresh_expires), cookies::access(&settings.cookies, access, access_expires)];
+    let mut lines = vec![
+        cookies::refresh(&settings.cookies, refresh, refresh_expires),
+        cookies::access(&settings.cookies, access, access_expires),
+    ];
     if let Some(store_key) = store_key {
         lines.push(cookies::store_key(&settings.cookies, store_key));
     }
@@ -61,8 +87,16 @@ pub fn session_cookies(app: &App, access: &str, refresh: &str, now_secs: i64, ac
 }
 
 /// The token pair as JSON plus Langflow's cookies.
-fn token_response(app: &App, access: &str, refresh: &str, now_secs: i64, access_expires: bool, store_key: Option<Option<&str>>) -> ApiResult<Response> {
-    let mut response = http::json(200, &TokenPair { access_token: access, refresh_token: refresh, token_type: "bearer" })?;
+fn token_response(
+    app: &App,
+    access: &str,
+    refresh: &str,
+    now_secs: i64,
+    access_expires: bool,
+    store_key: Option<Option<&str>>,
+) -> ApiResult<Response> {
+    let mut response =
+        http::json(200, &TokenPair { access_token: access, refresh_token: refresh, token_type: "bearer" })?;
     for cookie in session_cookies(app, access, refresh, now_secs, access_expires, store_key) {
         http::set_cookie(&mut response, &cookie);
     }
@@ -78,7 +112,9 @@ fn wrong_credentials() -> ApiError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginRefusal {
     WrongCredentials,
-    TooManyAttempts { retry_after: i64 },
+    TooManyAttempts {
+        retry_after: i64,
+    },
     /// Inactive and never logged in (told only after the right password, deviation 2).
     WaitingForApproval,
     /// Inactive after having logged in before (idem).
@@ -106,7 +142,9 @@ impl From<LoginError> for ApiError {
     fn from(err: LoginError) -> Self {
         match err {
             LoginError::Refused(LoginRefusal::WrongCredentials) => wrong_credentials(),
-            LoginError::Refused(LoginRefusal::TooManyAttempts { retry_after }) => ApiError::too_many_requests(retry_after),
+            LoginError::Refused(LoginRefusal::TooManyAttempts { retry_after }) => {
+                ApiError::too_many_requests(retry_after)
+            }
             LoginError::Refused(LoginRefusal::WaitingForApproval) => ApiError::bad_request("Waiting for approval"),
             LoginError::Refused(LoginRefusal::Inactive) => ApiError::unauthorized("Inactive user"),
             LoginError::Failed(err) => err,
@@ -120,10 +158,19 @@ pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
         return Err(ApiError::cross_site());
     }
     let form = req.form_body(SMALL_BODY_LIMIT).await?;
-    let username = form_field(&form, "username").ok_or_else(|| ApiError::missing_field("body", "username"))?.to_string();
-    let password = form_field(&form, "password").ok_or_else(|| ApiError::missing_field("body", "password"))?.to_string();
+    let username =
+        form_field(&form, "username").ok_or_else(|| ApiError::missing_field("body", "username"))?.to_string();
+    let password =
+        form_field(&form, "password").ok_or_else(|| ApiError::missing_field("body", "password"))?.to_string();
     let signed_in = password_login(req, app, &username, &password).await?;
-    token_response(app, &signed_in.access, &signed_in.refresh, req.now_secs(), true, Some(signed_in.user.store_api_key.as_deref()))
+    token_response(
+        app,
+        &signed_in.access,
+        &signed_in.refresh,
+        req.now_secs(),
+        true,
+        Some(signed_in.user.store_api_key.as_deref()),
+    )
 }
 
 /// Checks a username and password under the brute-force limits (deviation 6) and starts a
@@ -153,7 +200,8 @@ pub async fn password_login(req: &Req, app: &App, username: &str, password: &str
         .await?;
         let counter = |i: usize| results.get(i).map(login_attempts::counter_of).transpose().map(Option::flatten);
         let by_ip = counter(0)?.and_then(|c| exceeded(c, limits.failures_per_ip_per_minute, 60, now));
-        let by_account = counter(1)?.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
+        let by_account =
+            counter(1)?.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
         if let Some(retry_after) = by_ip.max(by_account) {
             return Err(LoginError::Refused(LoginRefusal::TooManyAttempts { retry_after }));
         }
@@ -163,7 +211,8 @@ pub async fn password_login(req: &Req, app: &App, username: &str, password: &str
     };
 
     // Unknown usernames cost the same time as wrong passwords.
-    let verification = password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
+    let verification =
+        password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
     let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
         return Err(LoginError::Refused(LoginRefusal::WrongCredentials));
     };
@@ -185,8 +234,12 @@ pub async fn password_login(req: &Req, app: &App, username: &str, password: &str
         }));
     }
     let session = start_session(app, &user.id, now)?;
-    let upgraded_hash = needs_rehash.then(|| random_bytes::<16>().map(|salt| password::hash_password(password, salt))).transpose()?;
-    let mut writes = vec![session.insert, db::users::record_login(db, &user.id, &time::iso_micros(req.now_ms), upgraded_hash.as_deref())?];
+    let upgraded_hash =
+        needs_rehash.then(|| random_bytes::<16>().map(|salt| password::hash_password(password, salt))).transpose()?;
+    let mut writes = vec![
+        session.insert,
+        db::users::record_login(db, &user.id, &time::iso_micros(req.now_ms), upgraded_hash.as_deref())?,
+    ];
     writes.extend(forgive);
     db::batch(db, writes).await?;
     schedule_housekeeping(app, now);
@@ -212,7 +265,10 @@ fn schedule_housekeeping(app: &App, now: i64) {
 /// GET /api/v1/auto_login — tokens for the superuser when auto-login is on (deviation 5).
 pub async fn auto_login(req: &mut Req, app: &App) -> ApiResult<Response> {
     if !app.auto_login_for(req) {
-        return Err(ApiError::with_body(403, json!({ "detail": { "message": "Auto login is disabled.", "auto_login": false } })));
+        return Err(ApiError::with_body(
+            403,
+            json!({ "detail": { "message": "Auto login is disabled.", "auto_login": false } }),
+        ));
     }
     let signed_in = auto_login_session(req, app).await?;
     // Langflow sets the access cookie for the browser session only here, and an empty store key.
@@ -253,7 +309,8 @@ pub async fn refresh_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
         return Err(invalid_refresh().with_header("WWW-Authenticate", "Bearer"));
     };
     let now = req.now_secs();
-    let claims = token::verify(&app.state.tokens, &presented, TokenType::Refresh, now).map_err(|_| invalid_refresh())?;
+    let claims =
+        token::verify(&app.state.tokens, &presented, TokenType::Refresh, now).map_err(|_| invalid_refresh())?;
     let sid = claims.sid.ok_or_else(invalid_refresh)?;
     let found = sessions::load_with_user(&app.db, &sid).await?.ok_or_else(invalid_refresh)?;
     if found.session.session_user_id != claims.sub || !found.is_live(now) {
@@ -269,11 +326,33 @@ pub async fn refresh_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
         return Err(ApiError::unauthorized("User account is inactive"));
     }
     let settings = &app.state.settings;
-    let access = token::issue(&app.state.tokens, &found.user.id, TokenType::Access, &sid, now, settings.access_token_expire_secs);
+    let access = token::issue(
+        &app.state.tokens,
+        &found.user.id,
+        TokenType::Access,
+        &sid,
+        now,
+        settings.access_token_expire_secs,
+    );
     // A fresh `jti`: a refresh within the second the old token was issued still rotates it.
     let jti = hex(&random_bytes::<16>()?);
-    let refresh = token::issue_unique(&app.state.tokens, &found.user.id, TokenType::Refresh, &sid, Some(&jti), now, settings.refresh_token_expire_secs);
-    let rotated = sessions::rotate(&app.db, &sid, &presented_hash, &refresh_hash(&refresh), now + settings.refresh_token_expire_secs).await?;
+    let refresh = token::issue_unique(
+        &app.state.tokens,
+        &found.user.id,
+        TokenType::Refresh,
+        &sid,
+        Some(&jti),
+        now,
+        settings.refresh_token_expire_secs,
+    );
+    let rotated = sessions::rotate(
+        &app.db,
+        &sid,
+        &presented_hash,
+        &refresh_hash(&refresh),
+        now + settings.refresh_token_expire_secs,
+    )
+    .await?;
     if !rotated {
         db::batch(&app.db, vec![sessions::revoke(&app.db, &sid, now)?]).await?;
         return Err(invalid_refresh());
@@ -300,7 +379,8 @@ pub async fn end_sessions(req: &Req, app: &App) -> ApiResult<()> {
     let now = req.now_secs();
     let tokens = &app.state.tokens;
     let from_access = auth::access_token(req).and_then(|(t, _)| token::verify(tokens, &t, TokenType::Access, now).ok());
-    let from_refresh = req.cookie(cookies::REFRESH).and_then(|t| token::verify(tokens, &t, TokenType::Refresh, now).ok());
+    let from_refresh =
+        req.cookie(cookies::REFRESH).and_then(|t| token::verify(tokens, &t, TokenType::Refresh, now).ok());
     let mut revocations = Vec::new();
     let mut seen = Vec::new();
     for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid) {

@@ -60,7 +60,9 @@ fn unprocessable(field: &str, kind: &str, msg: &str) -> ApiError {
 /// body are ignored: the owner is always the caller.
 fn apply_fields(flow: &mut Flow, body: &JsonBody) -> ApiResult<()> {
     if body.has("name") {
-        let name = body.optional_str("name")?.ok_or_else(|| unprocessable("name", "string_type", "Input should be a valid string"))?;
+        let name = body
+            .optional_str("name")?
+            .ok_or_else(|| unprocessable("name", "string_type", "Input should be a valid string"))?;
         if name.trim().is_empty() {
             return Err(ApiError::bad_request("Flow name cannot be empty."));
         }
@@ -97,12 +99,15 @@ fn apply_fields(flow: &mut Flow, body: &JsonBody) -> ApiResult<()> {
         };
     }
     if body.has("a2a_card_overrides") {
-        flow.a2a_card_overrides = body.optional_object("a2a_card_overrides")?.map(|o| Value::Object(o.clone()).to_string());
+        flow.a2a_card_overrides =
+            body.optional_object("a2a_card_overrides")?.map(|o| Value::Object(o.clone()).to_string());
     }
     if body.has("tags") {
         flow.tags = match body.0.get("tags") {
             Some(Value::Null) | None => None,
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => Some(Value::Array(items.clone()).to_string()),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                Some(Value::Array(items.clone()).to_string())
+            }
             Some(_) => return Err(unprocessable("tags", "list_type", "Input should be a valid list of strings")),
         };
     }
@@ -110,7 +115,11 @@ fn apply_fields(flow: &mut Flow, body: &JsonBody) -> ApiResult<()> {
         let endpoint = body.optional_str("endpoint_name")?.filter(|e| !e.is_empty());
         if let Some(e) = endpoint {
             if !e.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(unprocessable("endpoint_name", "value_error", "Endpoint name must contain only letters, numbers, hyphens, and underscores"));
+                return Err(unprocessable(
+                    "endpoint_name",
+                    "value_error",
+                    "Endpoint name must contain only letters, numbers, hyphens, and underscores",
+                ));
             }
         }
         flow.endpoint_name = endpoint.map(str::to_string);
@@ -125,7 +134,10 @@ fn apply_fields(flow: &mut Flow, body: &JsonBody) -> ApiResult<()> {
     if body.has("folder_id") {
         flow.folder_id = match body.optional_str("folder_id")? {
             None => None,
-            Some(id) => Some(ids::parse_uuid(id).ok_or_else(|| unprocessable("folder_id", "uuid_parsing", "Input should be a valid UUID"))?),
+            Some(id) => Some(
+                ids::parse_uuid(id)
+                    .ok_or_else(|| unprocessable("folder_id", "uuid_parsing", "Input should be a valid UUID"))?,
+            ),
         };
     }
     let size = flows::row_size(flow);
@@ -182,8 +194,9 @@ pub async fn create_owned(app: &App, owner: &str, body: &JsonBody, now_ms: i64) 
 fn query_flag(req: &Req, name: &str, default: bool) -> ApiResult<bool> {
     match req.query_param(name) {
         None => Ok(default),
-        Some(text) => crate::settings::parse_bool(text)
-            .ok_or_else(|| ApiError::unprocessable("bool_parsing", &["query", name], "Input should be a valid boolean")),
+        Some(text) => crate::settings::parse_bool(text).ok_or_else(|| {
+            ApiError::unprocessable("bool_parsing", &["query", name], "Input should be a valid boolean")
+        }),
     }
 }
 
@@ -193,8 +206,16 @@ fn query_number(req: &Req, name: &str, default: usize) -> ApiResult<usize> {
         // Huge values simply page past the end (clamped), rather than failing.
         Some(text) => match text.trim().parse::<i128>() {
             Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
-            Ok(_) => Err(ApiError::unprocessable("greater_than_equal", &["query", name], "Input should be greater than or equal to 1")),
-            Err(_) => Err(ApiError::unprocessable("int_parsing", &["query", name], "Input should be a valid integer, unable to parse string as an integer")),
+            Ok(_) => Err(ApiError::unprocessable(
+                "greater_than_equal",
+                &["query", name],
+                "Input should be greater than or equal to 1",
+            )),
+            Err(_) => Err(ApiError::unprocessable(
+                "int_parsing",
+                &["query", name],
+                "Input should be a valid integer, unable to parse string as an integer",
+            )),
         },
     }
 }
@@ -204,7 +225,9 @@ pub async fn list(req: &mut Req, app: &App) -> ApiResult<Response> {
     let principal = auth::current_user(req, app).await?;
     let folder = match req.query_param("folder_id").filter(|f| !f.is_empty()) {
         None => None,
-        Some(id) => Some(ids::parse_uuid(id).ok_or_else(|| ApiError::unprocessable("uuid_parsing", &["query", "folder_id"], "Input should be a valid UUID"))?),
+        Some(id) => Some(ids::parse_uuid(id).ok_or_else(|| {
+            ApiError::unprocessable("uuid_parsing", &["query", "folder_id"], "Input should be a valid UUID")
+        })?),
     };
     let headers_only = query_flag(req, "header_flows", false)?;
     let get_all = query_flag(req, "get_all", true)?;

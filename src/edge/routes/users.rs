@@ -33,7 +33,8 @@ fn write_error(err: WriteError) -> ApiError {
 
 /// A `{user_id}` path segment, as FastAPI validates a UUID.
 pub fn path_uuid(segment: &str, name: &str) -> ApiResult<String> {
-    ids::parse_uuid(segment).ok_or_else(|| ApiError::unprocessable("uuid_parsing", &["path", name], "Input should be a valid UUID"))
+    ids::parse_uuid(segment)
+        .ok_or_else(|| ApiError::unprocessable("uuid_parsing", &["path", name], "Input should be a valid UUID"))
 }
 
 fn actor(principal: &Principal) -> Actor<'_> {
@@ -61,7 +62,13 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
     let username = body.required_str("username")?.to_string();
     let password = body.required_str("password")?.to_string();
     let optins = body.optional_object("optins")?.map(|o| serde_json::Value::Object(o.clone()).to_string());
-    let new_user = NewUser { username: &username, password: &password, is_active: settings.new_user_is_active, is_superuser: false, optins };
+    let new_user = NewUser {
+        username: &username,
+        password: &password,
+        is_active: settings.new_user_is_active,
+        is_superuser: false,
+        optins,
+    };
     let user = create_user(app, req.now_ms, new_user).await?;
     let mut response = user_json(201, &user)?;
     let _ = response.headers_mut().set("location", &format!("/api/v1/users/{}", user.id));
@@ -131,15 +138,26 @@ pub async fn create_user(app: &App, now_ms: i64, new: NewUser<'_>) -> Result<Use
 
 fn query_int(req: &Req, name: &str, default: i64, min: i64, max: Option<i64>) -> ApiResult<i64> {
     let Some(text) = req.query_param(name) else { return Ok(default) };
-    let value: i64 = text
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::unprocessable("int_parsing", &["query", name], "Input should be a valid integer, unable to parse string as an integer"))?;
+    let value: i64 = text.trim().parse().map_err(|_| {
+        ApiError::unprocessable(
+            "int_parsing",
+            &["query", name],
+            "Input should be a valid integer, unable to parse string as an integer",
+        )
+    })?;
     if value < min {
-        return Err(ApiError::unprocessable("greater_than_equal", &["query", name], format!("Input should be greater than or equal to {min}")));
+        return Err(ApiError::unprocessable(
+            "greater_than_equal",
+            &["query", name],
+            format!("Input should be greater than or equal to {min}"),
+        ));
     }
     if let Some(max) = max.filter(|m| value > *m) {
-        return Err(ApiError::unprocessable("less_than_equal", &["query", name], format!("Input should be less than or equal to {max}")));
+        return Err(ApiError::unprocessable(
+            "less_than_equal",
+            &["query", name],
+            format!("Input should be less than or equal to {max}"),
+        ));
     }
     Ok(value)
 }
@@ -230,13 +248,21 @@ pub fn apply_account_changes(user: &mut User, new_password: Option<&str>, fields
 /// Stores an edited user. A new password or a deactivation ends every session at once
 /// (deviation 1), except the one making the change when it is the user's own (as reset-password
 /// keeps it). `editor` is the acting user's id and session.
-pub async fn save_user(app: &App, user: &mut User, was_active: bool, password_changed: bool, editor: (&str, Option<&str>), now_ms: i64) -> ApiResult<()> {
+pub async fn save_user(
+    app: &App,
+    user: &mut User,
+    was_active: bool,
+    password_changed: bool,
+    editor: (&str, Option<&str>),
+    now_ms: i64,
+) -> ApiResult<()> {
     user.updated_at = time::iso_micros(now_ms);
     db::users::update(&app.db, user).await.map_err(write_error)?;
     if password_changed || (was_active && !user.active()) {
         let (editor_id, editor_session) = editor;
         let keep = if editor_id == user.id { editor_session } else { None };
-        db::batch(&app.db, vec![sessions::revoke_all_for_user(&app.db, &user.id, keep, now_ms.div_euclid(1000))?]).await?;
+        db::batch(&app.db, vec![sessions::revoke_all_for_user(&app.db, &user.id, keep, now_ms.div_euclid(1000))?])
+            .await?;
     }
     Ok(())
 }

@@ -29,7 +29,8 @@ fn write_error(err: VariableWriteError) -> ApiError {
 
 /// Langflow's VariableRead: a Credential's value is never shown.
 fn variable_read(v: &Variable) -> Value {
-    let default_fields = v.default_fields.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or_else(|| json!([]));
+    let default_fields =
+        v.default_fields.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or_else(|| json!([]));
     json!({
         "id": v.id, "name": v.name, "type": v.kind.as_deref().unwrap_or(CREDENTIAL),
         "value": if v.is_credential() { None } else { Some(&v.value) },
@@ -51,7 +52,11 @@ fn parse_default_fields(value: Option<&Value>) -> ApiResult<String> {
     match value {
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(Value::Array(items.clone()).to_string()),
         Some(Value::Null) | None => Err(ApiError::missing_field("body", "default_fields")),
-        Some(_) => Err(ApiError::unprocessable("list_type", &["body", "default_fields"], "Input should be a valid list of strings")),
+        Some(_) => Err(ApiError::unprocessable(
+            "list_type",
+            &["body", "default_fields"],
+            "Input should be a valid list of strings",
+        )),
     }
 }
 
