@@ -28,21 +28,28 @@ struct NewSession {
     insert: D1PreparedStatement,
 }
 
-fn start_session(app: &App, user_id: &str, now_secs: i64) -> ApiResult<NewSession> {
-    let settings = &app.state.settings;
-    let sid = ids::uuid_v4(random_bytes::<16>()?);
-    let access =
-        token::issue(&app.state.tokens, user_id, TokenType::Access, &sid, now_secs, settings.access_token_expire_secs);
+/// An access and a refresh token for a session. The refresh token carries a random `jti`, so a
+/// refresh within the second the old one was issued still yields a different token to rotate to.
+fn token_pair(app: &App, user_id: &str, sid: &str, now_secs: i64) -> ApiResult<(String, String)> {
+    let (keys, settings) = (&app.state.tokens, &app.state.settings);
+    let access = token::issue(keys, user_id, TokenType::Access, sid, now_secs, settings.access_token_expire_secs);
     let jti = hex(&random_bytes::<16>()?);
     let refresh = token::issue_unique(
-        &app.state.tokens,
+        keys,
         user_id,
         TokenType::Refresh,
-        &sid,
+        sid,
         Some(&jti),
         now_secs,
         settings.refresh_token_expire_secs,
     );
+    Ok((access, refresh))
+}
+
+fn start_session(app: &App, user_id: &str, now_secs: i64) -> ApiResult<NewSession> {
+    let settings = &app.state.settings;
+    let sid = ids::uuid_v4(random_bytes::<16>()?);
+    let (access, refresh) = token_pair(app, user_id, &sid, now_secs)?;
     let insert = sessions::insert(
         &app.db,
         &sid,
@@ -326,25 +333,7 @@ pub async fn refresh_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
         return Err(ApiError::unauthorized("User account is inactive"));
     }
     let settings = &app.state.settings;
-    let access = token::issue(
-        &app.state.tokens,
-        &found.user.id,
-        TokenType::Access,
-        &sid,
-        now,
-        settings.access_token_expire_secs,
-    );
-    // A fresh `jti`: a refresh within the second the old token was issued still rotates it.
-    let jti = hex(&random_bytes::<16>()?);
-    let refresh = token::issue_unique(
-        &app.state.tokens,
-        &found.user.id,
-        TokenType::Refresh,
-        &sid,
-        Some(&jti),
-        now,
-        settings.refresh_token_expire_secs,
-    );
+    let (access, refresh) = token_pair(app, &found.user.id, &sid, now)?;
     let rotated = sessions::rotate(
         &app.db,
         &sid,
