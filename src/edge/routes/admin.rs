@@ -19,34 +19,34 @@ const PAGE_ROWS: i64 = 100;
 const ROWS_PER_CALL: usize = 5_000;
 
 #[derive(Clone, Copy)]
-enum Store {
+enum EncryptedColumn {
     ApiKeys,
     CredentialVariables,
     StoreKeys,
 }
 
-impl Store {
+impl EncryptedColumn {
     fn name(self) -> &'static str {
         match self {
-            Store::ApiKeys => "api_keys",
-            Store::CredentialVariables => "variables",
-            Store::StoreKeys => "store_api_keys",
+            EncryptedColumn::ApiKeys => "api_keys",
+            EncryptedColumn::CredentialVariables => "variables",
+            EncryptedColumn::StoreKeys => "store_api_keys",
         }
     }
 
     async fn page(self, db: &D1Database, after: &str) -> ApiResult<Vec<(String, String)>> {
         match self {
-            Store::ApiKeys => api_keys::ciphertext_page(db, after, PAGE_ROWS).await,
-            Store::CredentialVariables => variables::credential_page(db, after, PAGE_ROWS).await,
-            Store::StoreKeys => users::store_key_page(db, after, PAGE_ROWS).await,
+            EncryptedColumn::ApiKeys => api_keys::ciphertext_page(db, after, PAGE_ROWS).await,
+            EncryptedColumn::CredentialVariables => variables::credential_page(db, after, PAGE_ROWS).await,
+            EncryptedColumn::StoreKeys => users::store_key_page(db, after, PAGE_ROWS).await,
         }
     }
 
     fn replace(self, db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
         match self {
-            Store::ApiKeys => api_keys::replace_ciphertext(db, id, old, new),
-            Store::CredentialVariables => variables::replace_ciphertext(db, id, old, new),
-            Store::StoreKeys => users::replace_store_key(db, id, old, new),
+            EncryptedColumn::ApiKeys => api_keys::replace_ciphertext(db, id, old, new),
+            EncryptedColumn::CredentialVariables => variables::replace_ciphertext(db, id, old, new),
+            EncryptedColumn::StoreKeys => users::replace_store_key(db, id, old, new),
         }
     }
 }
@@ -57,7 +57,7 @@ pub async fn rotate_secret_key(req: &mut Req, app: &App) -> ApiResult<Response> 
     let mut changed = serde_json::Map::new();
     let (mut total, mut undecryptable, mut examined) = (0usize, 0usize, 0usize);
     let mut complete = true;
-    'stores: for store in [Store::ApiKeys, Store::CredentialVariables, Store::StoreKeys] {
+    'stores: for store in [EncryptedColumn::ApiKeys, EncryptedColumn::CredentialVariables, EncryptedColumn::StoreKeys] {
         let mut changed_here = 0;
         let mut after = String::new();
         loop {
