@@ -9,7 +9,7 @@ WRANGLER := node_modules/.bin/wrangler
 # `.env` (Langflow's file) when present, else wrangler's own .dev.vars.
 ENV_FILE := $(if $(wildcard .env),--env-file .env,)
 
-.PHONY: setup build dev migrate test test-unit test-http bench clean import-langflow
+.PHONY: setup build dev migrate test lint test-unit test-http test-browser bench clean import-langflow
 
 setup:
 	@./scripts/setup.sh
@@ -27,6 +27,11 @@ dev: build migrate
 bench: build
 	BASE_URL="$(BASE_URL)" BENCH_USER="$(if $(BASE_URL),$(USER))" BENCH_PASSWORD="$(PASSWORD)" node scripts/bench.mjs
 
+# Formatting and clippy, so the code stays one style and warning-free.
+lint:
+	cargo fmt --check
+	cargo clippy --lib --all-targets -- -D warnings
+
 test-unit:
 	cargo test --lib
 
@@ -38,7 +43,7 @@ test-browser: build
 	./scripts/setup.sh browser
 	node --test --test-concurrency=1 tests/browser/
 
-test: setup build test-unit test-http test-browser
+test: setup build lint test-unit test-http test-browser
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown
