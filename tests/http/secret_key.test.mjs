@@ -2,6 +2,7 @@
 // D1, secrets Langflow cannot use as a Fernet key, and fallbacks for verification.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { createHash, createHmac } from "node:crypto";
 import {
   startWorker, freshDatabase, call, login, ADMIN, queryD1File, fernetDecrypt, randomSecretKey, decodeJwt,
@@ -12,12 +13,14 @@ const sha256Key = (secret) => createHash("sha256").update(secret, "utf8").digest
 
 describe("LANGFLOW_SECRET_KEY unset", () => {
   const workers = [];
+  let dir;
   after(async () => {
     for (const w of workers) await w.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("one key is generated, stored in D1 and used by every isolate", async () => {
-    const dir = freshDatabase();
+    dir = freshDatabase();
     const vars = { LANGFLOW_SECRET_KEY: undefined };
     // Concurrent first requests race to create the key; all of them must end up with one key.
     const a = await startWorker({ vars, dir });
