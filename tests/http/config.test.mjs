@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startWorker, call, login, findCookie, rawRequest, ADMIN, SECRET_KEY,
+  startWorker, call, login, makeUser, findCookie, rawRequest, ADMIN, SECRET_KEY,
 } from "./harness.mjs";
 
 const AUTO_LOGIN_DISABLED = { detail: { message: "Auto login is disabled.", auto_login: false } };
@@ -246,5 +246,31 @@ describe("LANGFLOW_NEW_USER_IS_ACTIVE=True, fresh database", () => {
     // and the users made before the restart are still there
     const list = await call(worker.url, "/api/v1/users/?limit=200", { token: original.access });
     assert.deepEqual(list.body.users.map((u) => u.username), [ADMIN.username, "eager"]);
+  });
+});
+
+describe("auto-login signs in only as a superuser named LANGFLOW_SUPERUSER", () => {
+  let worker;
+  after(async () => worker?.destroy());
+
+  it("refuses, naming the variable, when a normal user has taken the bootstrap name", async () => {
+    worker = await startWorker({ vars: { LANGFLOW_AUTO_LOGIN: "True", LANGFLOW_SUPERUSER: undefined, LANGFLOW_SUPERUSER_PASSWORD: undefined } });
+    const auto = await call(worker.url, "/api/v1/auto_login");
+    assert.equal(auto.status, 200);
+    const admin = { token: auto.body.access_token };
+    const me = await call(worker.url, "/api/v1/users/whoami", { token: admin.token });
+    assert.equal(me.body.username, "langflow");
+    const mallory = await makeUser(worker.url, admin.token, "mallory");
+    // The admin renames the bootstrap account; a normal user takes the freed name.
+    const renamed = await call(worker.url, `/api/v1/users/${me.body.id}`, { method: "PATCH", json: { username: "boss" }, token: admin.token });
+    assert.equal(renamed.status, 200);
+    const taken = await call(worker.url, `/api/v1/users/${mallory.id}`, { method: "PATCH", json: { username: "langflow" }, token: mallory.token });
+    assert.equal(taken.status, 200);
+
+    const refused = await call(worker.url, "/api/v1/auto_login");
+    assert.equal(refused.status, 500);
+    assert.match(refused.body.detail, /LANGFLOW_SUPERUSER names an account that is not a superuser/);
+    assert.equal(refused.body.access_token, undefined);
+    assert.equal(findCookie(refused.cookies, "access_token_lf"), undefined);
   });
 });

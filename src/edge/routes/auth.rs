@@ -186,12 +186,16 @@ pub async fn password_login(req: &Req, app: &App, username: &str, password: &str
     let now = req.now_secs();
     let limits = &app.state.settings.rate_limits;
     let db = &app.db;
+    // Failed attempts leave counters behind too: clean up now and then, on any attempt.
+    schedule_housekeeping(app, now);
 
     // Attempts are counted before the password is checked (atomically, in every isolate), and
     // taken back when it was right: only failures count against the limits. The account key
-    // folds ASCII case only, as the username uniqueness rule (SQLite's lower()) does.
+    // folds ASCII case only, as the username uniqueness rule (SQLite's lower()) does, and is
+    // hashed so that long made-up usernames cannot fill D1.
     let counted_keys = if limits.enabled {
-        vec![format!("ip:{}", req.client_ip()), format!("account:{}", username.to_ascii_lowercase())]
+        let account = hex(&Sha256::digest(username.to_ascii_lowercase().as_bytes()));
+        vec![format!("ip:{}", req.client_ip()), format!("account:{account}")]
     } else {
         Vec::new()
     };
@@ -249,11 +253,10 @@ pub async fn password_login(req: &Req, app: &App, username: &str, password: &str
     ];
     writes.extend(forgive);
     db::batch(db, writes).await?;
-    schedule_housekeeping(app, now);
     Ok(SignedIn { user, session_id: session.id, access: session.access, refresh: session.refresh })
 }
 
-/// Now and then, after a login, drop sessions and counters that ended over a day ago.
+/// Now and then, on a login attempt, drop sessions and counters that ended over a day ago.
 fn schedule_housekeeping(app: &App, now: i64) {
     let Ok(roll) = random_bytes::<1>() else { return };
     if roll[0] >= 8 {
@@ -287,6 +290,17 @@ pub async fn auto_login_session(req: &Req, app: &App) -> ApiResult<SignedIn> {
     let user = db::users::find_by_username_ignoring_case(&app.db, &app.state.settings.superuser)
         .await?
         .ok_or_else(|| ApiError::internal("bootstrap superuser missing"))?;
+    // The name alone is not enough: if the bootstrap account was renamed and someone else took
+    // the name, auto-login must not sign visitors in as them.
+    if !user.superuser() {
+        return Err(crate::settings::ConfigError {
+            variable: "LANGFLOW_SUPERUSER",
+            problem: "names an account that is not a superuser, so auto-login cannot use it; \
+                      point it at a superuser or give that account superuser rights"
+                .into(),
+        }
+        .into());
+    }
     if !user.active() {
         return Err(ApiError::unauthorized("User account is inactive"));
     }
