@@ -113,10 +113,15 @@ pub fn changes(result: &D1Result) -> usize {
 
 /// Runs statements atomically (D1 batches are one transaction).
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
+    batch_raw(db, statements).await.map_err(ApiError::from)
+}
+
+/// `batch`, keeping the runtime's error so callers can tell a UNIQUE violation.
+pub async fn batch_raw(db: &D1Database, statements: Vec<D1PreparedStatement>) -> worker::Result<Vec<D1Result>> {
     if statements.is_empty() {
         return Ok(Vec::new()); // D1 refuses an empty batch
     }
-    let results = db.batch(statements).await.map_err(ApiError::from)?;
+    let results = db.batch(statements).await?;
     results.iter().for_each(count);
     Ok(results)
 }

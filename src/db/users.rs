@@ -61,6 +61,8 @@ pub async fn find_by_username_ignoring_case(db: &D1Database, username: &str) -> 
 #[derive(Debug)]
 pub enum WriteError {
     UsernameTaken,
+    /// The row changed (or was deleted) since it was read.
+    Conflict,
     Db(ApiError),
 }
 
@@ -113,16 +115,33 @@ fn row_args(user: &User) -> [wasm_bindgen::JsValue; 11] {
     ]
 }
 
-/// Writes every mutable column of `user` (the caller merged the changes).
-pub async fn update(db: &D1Database, user: &User) -> Result<(), WriteError> {
-    write(statement(
+/// Writes every mutable column of `user`, which the caller read when its `updated_at` was
+/// `read_at` and then changed, and runs `then` (e.g. ending sessions) in the same atomic batch.
+/// `Conflict` when the row changed or vanished in between, so a concurrent change (a
+/// deactivation, a new password) is never silently written over.
+pub async fn update(
+    db: &D1Database,
+    user: &User,
+    read_at: &str,
+    then: Vec<D1PreparedStatement>,
+) -> Result<(), WriteError> {
+    let mut args = row_args(user).to_vec();
+    args.push(text(read_at));
+    let update = statement(
         db,
         "UPDATE \"user\" SET username = ?2, password = ?3, profile_image = ?4, is_active = ?5, is_superuser = ?6, \
-         updated_at = ?8, last_login_at = ?9, store_api_key = ?10, optins = ?11 WHERE id = ?1",
+         updated_at = ?8, last_login_at = ?9, store_api_key = ?10, optins = ?11 WHERE id = ?1 AND updated_at = ?12",
         // ?7 (create_at) is bound but not written: creation time never changes.
-        &row_args(user),
-    )?)
-    .await
+        &args,
+    )?;
+    let mut statements = vec![update];
+    statements.extend(then);
+    match super::batch_raw(db, statements).await {
+        Ok(results) if results.first().is_some_and(|r| changes(r) == 1) => Ok(()),
+        Ok(_) => Err(WriteError::Conflict),
+        Err(err) if is_unique_violation(&err) => Err(WriteError::UsernameTaken),
+        Err(err) => Err(WriteError::Db(err.into())),
+    }
 }
 
 pub fn set_password(db: &D1Database, id: &str, hash: &str, updated_at: &str) -> ApiResult<D1PreparedStatement> {

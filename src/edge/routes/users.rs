@@ -27,6 +27,9 @@ fn user_not_found() -> ApiError {
 fn write_error(err: WriteError) -> ApiError {
     match err {
         WriteError::UsernameTaken => username_taken(),
+        WriteError::Conflict => {
+            ApiError::new(409, "This user was changed by someone else at the same time; reload it and try again.")
+        }
         WriteError::Db(err) => err,
     }
 }
@@ -131,7 +134,7 @@ pub async fn create_user(app: &App, now_ms: i64, new: NewUser<'_>) -> Result<Use
     };
     db::users::insert(&app.db, &user).await.map_err(|err| match err {
         WriteError::UsernameTaken => CreateUserError::UsernameTaken,
-        WriteError::Db(err) => CreateUserError::Failed(err),
+        other => CreateUserError::Failed(write_error(other)),
     })?;
     Ok(user)
 }
@@ -256,15 +259,14 @@ pub async fn save_user(
     editor: (&str, Option<&str>),
     now_ms: i64,
 ) -> ApiResult<()> {
-    user.updated_at = time::iso_micros(now_ms);
-    db::users::update(&app.db, user).await.map_err(write_error)?;
+    let read_at = std::mem::replace(&mut user.updated_at, time::iso_micros(now_ms));
+    let mut then = Vec::new();
     if password_changed || (was_active && !user.active()) {
         let (editor_id, editor_session) = editor;
         let keep = if editor_id == user.id { editor_session } else { None };
-        db::batch(&app.db, vec![sessions::revoke_all_for_user(&app.db, &user.id, keep, now_ms.div_euclid(1000))?])
-            .await?;
+        then.push(sessions::revoke_all_for_user(&app.db, &user.id, keep, now_ms.div_euclid(1000))?);
     }
-    Ok(())
+    db::users::update(&app.db, user, &read_at, then).await.map_err(write_error)
 }
 
 /// PATCH /api/v1/users/{id}/reset-password — yourself only, signed in interactively.
