@@ -124,14 +124,26 @@ pub async fn find_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<Opt
     .await
 }
 
-pub async fn list_owned(db: &D1Database, owner: &str, folder_id: Option<&str>) -> ApiResult<Vec<Flow>> {
-    super::all(statement(
-        db,
-        &format!("SELECT {COLUMNS} FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name"),
-        &[text(owner), opt_text(folder_id)],
-    )?)
-    .await
+/// The owner's flows by name; without `data` when `with_data` is false (lists that show names
+/// need not read and decode up to 1.9 MB per flow).
+pub async fn list_owned(
+    db: &D1Database,
+    owner: &str,
+    folder_id: Option<&str>,
+    with_data: bool,
+) -> ApiResult<Vec<Flow>> {
+    let sql = if with_data { LIST_WITH_DATA } else { LIST_WITHOUT_DATA };
+    super::all(statement(db, sql, &[text(owner), opt_text(folder_id)])?).await
 }
+
+const LIST_WITH_DATA: &str = "SELECT id, name, description, icon, icon_bg_color, gradient, data, is_component, \
+     updated_at, webhook, endpoint_name, tags, locked, mcp_enabled, action_name, action_description, access_type, \
+     flow_type, a2a_enabled, a2a_card_overrides, user_id, folder_id, workspace_id, version_token \
+     FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name";
+const LIST_WITHOUT_DATA: &str = "SELECT id, name, description, icon, icon_bg_color, gradient, NULL AS data, \
+     is_component, updated_at, webhook, endpoint_name, tags, locked, mcp_enabled, action_name, action_description, \
+     access_type, flow_type, a2a_enabled, a2a_card_overrides, user_id, folder_id, workspace_id, version_token \
+     FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name";
 
 pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<bool> {
     let result =
@@ -195,4 +207,17 @@ pub fn row_size(flow: &Flow) -> usize {
         + len(&flow.a2a_card_overrides)
         + len(&flow.action_description)
         + 512
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_queries_read_every_column() {
+        let normalize = |sql: &str| sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(normalize(LIST_WITH_DATA).starts_with(&format!("SELECT {} FROM", normalize(COLUMNS))));
+        let without = normalize(COLUMNS).replace(" data,", " NULL AS data,");
+        assert!(normalize(LIST_WITHOUT_DATA).starts_with(&format!("SELECT {without} FROM")));
+    }
 }

@@ -58,7 +58,7 @@ struct CreateView<'a> {
 }
 
 async fn list(req: &Req, app: &App, visitor: &Visitor, view: &CreateView<'_>) -> ApiResult<Response> {
-    let flows = flow_rows::list_owned(&app.db, &visitor.user.id, None).await?;
+    let flows = flow_rows::list_owned(&app.db, &visitor.user.id, None, false).await?;
     let notice = match req.query_param("done") {
         Some("deleted") => layout::notice_ok("The flow was deleted."),
         _ => String::new(),

@@ -231,7 +231,7 @@ pub async fn list(req: &mut Req, app: &App) -> ApiResult<Response> {
     };
     let headers_only = query_flag(req, "header_flows", false)?;
     let get_all = query_flag(req, "get_all", true)?;
-    let found = flows::list_owned(&app.db, &principal.user.id, folder.as_deref()).await?;
+    let found = flows::list_owned(&app.db, &principal.user.id, folder.as_deref(), !headers_only).await?;
     let render = |f: &Flow| if headers_only { flow_header(f) } else { flow_read(f) };
     if get_all {
         return http::json(200, &found.iter().map(render).collect::<Vec<_>>());
