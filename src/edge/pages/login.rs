@@ -98,14 +98,7 @@ pub async fn submit(req: &mut Req, app: &App) -> ApiResult<Response> {
     let refusal = match api_auth::password_login(req, app, username, password).await {
         Ok(signed_in) => {
             let mut response = redirect(&next);
-            let set = api_auth::session_cookies(
-                app,
-                &signed_in.access,
-                &signed_in.refresh,
-                req.now_secs(),
-                true,
-                Some(signed_in.user.store_api_key.as_deref()),
-            );
+            let set = signed_in.cookies(app, req.now_secs(), api_auth::Issued::Login);
             for cookie in set {
                 http::set_cookie(&mut response, &cookie);
             }

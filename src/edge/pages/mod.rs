@@ -65,13 +65,13 @@ pub async fn visitor(req: &Req, app: &App, may_start: bool) -> ApiResult<Option<
     let now = req.now_secs();
     if req.cookie(cookies::REFRESH).is_some_and(|t| !t.is_empty()) {
         if let Ok(signed_in) = routes::auth::refresh_session(req, app).await {
-            let set = routes::auth::session_cookies(app, &signed_in.access, &signed_in.refresh, now, true, None);
+            let set = signed_in.cookies(app, now, routes::auth::Issued::Refresh);
             return Ok(Some(Visitor::new(app, signed_in.user, signed_in.session_id, set)));
         }
     }
     if may_start && app.auto_login_for(req) {
         let signed_in = routes::auth::auto_login_session(req, app).await?;
-        let set = routes::auth::session_cookies(app, &signed_in.access, &signed_in.refresh, now, false, Some(Some("")));
+        let set = signed_in.cookies(app, now, routes::auth::Issued::AutoLogin);
         return Ok(Some(Visitor::new(app, signed_in.user, signed_in.session_id, set)));
     }
     Ok(None)

@@ -70,44 +70,45 @@ pub struct SignedIn {
     pub refresh: String,
 }
 
-/// Langflow's cookies for a token pair, in its order (refresh, access, then the store key when
-/// given); the API's token answers and the pages set the same lines.
-pub fn session_cookies(
-    app: &App,
-    access: &str,
-    refresh: &str,
-    now_secs: i64,
-    access_expires: bool,
-    store_key: Option<Option<&str>>,
-) -> Vec<String> {
-    let settings = &app.state.settings;
-    let refresh_expires = now_secs + settings.refresh_token_expire_secs;
-    let access_expires = access_expires.then_some(now_secs + settings.access_token_expire_secs);
-    let mut lines = vec![
-        cookies::refresh(&settings.cookies, refresh, refresh_expires),
-        cookies::access(&settings.cookies, access, access_expires),
-    ];
-    if let Some(store_key) = store_key {
-        lines.push(cookies::store_key(&settings.cookies, store_key));
-    }
-    lines
+/// How a session got its tokens, which decides Langflow's cookies for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issued {
+    /// A password login: both cookies with `expires`, and the user's store key.
+    Login,
+    /// Auto-login: the access cookie for the browser session only, and an empty store key.
+    AutoLogin,
+    /// A refresh: both cookies with `expires`; the store-key cookie is left alone.
+    Refresh,
 }
 
-/// The token pair as JSON plus Langflow's cookies.
-fn token_response(
-    app: &App,
-    access: &str,
-    refresh: &str,
-    now_secs: i64,
-    access_expires: bool,
-    store_key: Option<Option<&str>>,
-) -> ApiResult<Response> {
-    let mut response =
-        http::json(200, &TokenPair { access_token: access, refresh_token: refresh, token_type: "bearer" })?;
-    for cookie in session_cookies(app, access, refresh, now_secs, access_expires, store_key) {
-        http::set_cookie(&mut response, &cookie);
+impl SignedIn {
+    /// Langflow's cookies for this token pair, in its order (refresh, access, then the store
+    /// key); the API's token answers and the pages set the same lines.
+    pub fn cookies(&self, app: &App, now_secs: i64, issued: Issued) -> Vec<String> {
+        let settings = &app.state.settings;
+        let refresh_expires = now_secs + settings.refresh_token_expire_secs;
+        let access_expires = (issued != Issued::AutoLogin).then_some(now_secs + settings.access_token_expire_secs);
+        let mut lines = vec![
+            cookies::refresh(&settings.cookies, &self.refresh, refresh_expires),
+            cookies::access(&settings.cookies, &self.access, access_expires),
+        ];
+        match issued {
+            Issued::Login => lines.push(cookies::store_key(&settings.cookies, self.user.store_api_key.as_deref())),
+            Issued::AutoLogin => lines.push(cookies::store_key(&settings.cookies, Some(""))),
+            Issued::Refresh => {}
+        }
+        lines
     }
-    Ok(response)
+
+    /// The token pair as JSON plus Langflow's cookies.
+    fn response(&self, app: &App, now_secs: i64, issued: Issued) -> ApiResult<Response> {
+        let pair = TokenPair { access_token: &self.access, refresh_token: &self.refresh, token_type: "bearer" };
+        let mut response = http::json(200, &pair)?;
+        for cookie in self.cookies(app, now_secs, issued) {
+            http::set_cookie(&mut response, &cookie);
+        }
+        Ok(response)
+    }
 }
 
 fn wrong_credentials() -> ApiError {
@@ -170,14 +171,7 @@ pub async fn login(req: &mut Req, app: &App) -> ApiResult<Response> {
     let password =
         form_field(&form, "password").ok_or_else(|| ApiError::missing_field("body", "password"))?.to_string();
     let signed_in = password_login(req, app, &username, &password).await?;
-    token_response(
-        app,
-        &signed_in.access,
-        &signed_in.refresh,
-        req.now_secs(),
-        true,
-        Some(signed_in.user.store_api_key.as_deref()),
-    )
+    signed_in.response(app, req.now_secs(), Issued::Login)
 }
 
 /// Checks a username and password under the brute-force limits (deviation 6) and starts a
@@ -281,8 +275,7 @@ pub async fn auto_login(req: &mut Req, app: &App) -> ApiResult<Response> {
         ));
     }
     let signed_in = auto_login_session(req, app).await?;
-    // Langflow sets the access cookie for the browser session only here, and an empty store key.
-    token_response(app, &signed_in.access, &signed_in.refresh, req.now_secs(), false, Some(Some("")))
+    signed_in.response(app, req.now_secs(), Issued::AutoLogin)
 }
 
 /// A new session for the bootstrap superuser; the caller has checked that auto-login is on.
@@ -320,7 +313,7 @@ pub async fn refresh(req: &mut Req, app: &App) -> ApiResult<Response> {
         return Err(ApiError::cross_site());
     }
     let signed_in = refresh_session(req, app).await?;
-    token_response(app, &signed_in.access, &signed_in.refresh, req.now_secs(), true, None)
+    signed_in.response(app, req.now_secs(), Issued::Refresh)
 }
 
 /// Rotates the request's refresh cookie into a new token pair for the same session (the API's
