@@ -265,26 +265,25 @@ def parse_time(value):
     return moment.astimezone(timezone.utc)
 
 
-def iso_micros(value, warnings, what):
-    """User, flow and variable timestamps: 2026-11-27T14:05:12.123456Z (as the worker writes them)."""
+def _timestamp(value, warnings, what, layout):
+    """A Langflow timestamp in the worker's `layout`; unreadable text is kept as it is, with a warning."""
     moment = parse_time(value)
     if moment is None:
         if value not in (None, ""):
             warnings.append(f"{what}: timestamp {value!r} kept as it is")
             return as_text(value)
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime(layout)
+
+
+def iso_micros(value, warnings, what):
+    """User, flow and variable timestamps: 2026-11-27T14:05:12.123456Z (as the worker writes them)."""
+    return _timestamp(value, warnings, what, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def iso_seconds(value, warnings, what):
     """API key timestamps: 2026-11-27T14:05:12+00:00."""
-    moment = parse_time(value)
-    if moment is None:
-        if value not in (None, ""):
-            warnings.append(f"{what}: timestamp {value!r} kept as it is")
-            return as_text(value)
-        return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return _timestamp(value, warnings, what, "%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def convert_user(r, now, warnings):
