@@ -109,7 +109,8 @@ pub struct RateLimits {
     pub resets_per_user_per_minute: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` (see below) never prints the secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     pub auto_login: AutoLogin,
     pub superuser: String,
@@ -126,6 +127,29 @@ pub struct Settings {
     pub track_api_key_usage: bool,
     /// Adds the isolate's D1 counters to every answer (`x-d1-stats`), for `make bench` only.
     pub expose_d1_stats: bool,
+}
+
+/// Secrets are shown as whether they are set, never as their value: a `{:?}` of the settings
+/// can end up in a log.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| if set { "<set>" } else { "<unset>" };
+        f.debug_struct("Settings")
+            .field("auto_login", &self.auto_login)
+            .field("superuser", &self.superuser)
+            .field("superuser_password", &redacted(self.superuser_password.is_some()))
+            .field("secret_key", &redacted(self.secret_key.is_some()))
+            .field("secret_key_fallbacks", &format_args!("<{} set>", self.secret_key_fallbacks.len()))
+            .field("new_user_is_active", &self.new_user_is_active)
+            .field("enable_signup", &self.enable_signup)
+            .field("access_token_expire_secs", &self.access_token_expire_secs)
+            .field("refresh_token_expire_secs", &self.refresh_token_expire_secs)
+            .field("cookies", &self.cookies)
+            .field("rate_limits", &self.rate_limits)
+            .field("track_api_key_usage", &self.track_api_key_usage)
+            .field("expose_d1_stats", &self.expose_d1_stats)
+            .finish()
+    }
 }
 
 /// A value that cannot be used. The message names the variable and says how to fix it; it never
@@ -340,5 +364,22 @@ mod tests {
         assert!(AutoLogin::LoopbackOnly.enabled_for_host("localhost:7860"));
         assert!(!AutoLogin::LoopbackOnly.enabled_for_host("langflow.example.com"));
         assert!(AutoLogin::On.enabled_for_host("langflow.example.com"));
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let settings = Settings::from_lookup(|name| match name {
+            "LANGFLOW_SECRET_KEY" => Some("super-secret-key-value".into()),
+            "LANGFLOW_SECRET_KEY_FALLBACKS" => Some("old-secret-one,old-secret-two".into()),
+            "LANGFLOW_SUPERUSER_PASSWORD" => Some("hunter2-password".into()),
+            "LANGFLOW_AUTO_LOGIN" => Some("False".into()),
+            _ => None,
+        })
+        .unwrap();
+        let shown = format!("{settings:?}");
+        for secret in ["super-secret-key-value", "old-secret-one", "old-secret-two", "hunter2-password"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("secret_key: \"<set>\"") && shown.contains("<2 set>"), "{shown}");
     }
 }
