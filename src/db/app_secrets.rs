@@ -1,7 +1,7 @@
 //! Table `app_secret`: the secret key generated when `LANGFLOW_SECRET_KEY` is unset.
 
 use super::{batch, int, statement, text};
-use crate::error::{ApiError, ApiResult};
+use super::{DbError, DbResult};
 use serde::Deserialize;
 use worker::D1Database;
 
@@ -12,7 +12,7 @@ struct Row {
 
 /// Stores `candidate` unless a value is already there, and returns the stored one: isolates that
 /// race on their first request all end up with the first value written.
-pub async fn get_or_insert(db: &D1Database, name: &str, candidate: &str, now_secs: i64) -> ApiResult<String> {
+pub async fn get_or_insert(db: &D1Database, name: &str, candidate: &str, now_secs: i64) -> DbResult<String> {
     let results = batch(
         db,
         vec![
@@ -26,5 +26,5 @@ pub async fn get_or_insert(db: &D1Database, name: &str, candidate: &str, now_sec
     )
     .await?;
     let rows: Vec<Row> = results.get(1).map(|r| r.results()).transpose()?.unwrap_or_default();
-    rows.into_iter().next().map(|r| r.value).ok_or_else(|| ApiError::internal("app_secret row missing after insert"))
+    rows.into_iter().next().map(|r| r.value).ok_or_else(|| DbError("app_secret row missing after insert".into()))
 }

@@ -1,17 +1,14 @@
-//! `POST /api/v1/admin/rotate-secret-key`: re-encrypts every stored secret under the current
-//! `LANGFLOW_SECRET_KEY`, decrypting with it or any `LANGFLOW_SECRET_KEY_FALLBACKS`.
+//! Re-encrypting every stored secret under the current `LANGFLOW_SECRET_KEY`, decrypting with it
+//! or any `LANGFLOW_SECRET_KEY_FALLBACKS`.
 //!
 //! Work goes in pages; each page's updates are one atomic batch, and each update applies only if
 //! the row still holds the ciphertext that was read. So a call can be interrupted at any point and
 //! repeated: rows already under the current key are skipped.
 
+use super::auth::Superuser;
+use super::{random_bytes, Failure, Services};
 use crate::db::{self, api_keys, users, variables};
-use crate::edge::auth;
-use crate::edge::http::{self, random_bytes, Req};
-use crate::edge::App;
-use crate::error::ApiResult;
-use serde_json::json;
-use worker::{D1Database, D1PreparedStatement, Response};
+use worker::{D1Database, D1PreparedStatement};
 
 const PAGE_ROWS: i64 = 500;
 /// Rows re-encrypted per call, so one call stays well within a Worker's CPU budget; the answer
@@ -35,27 +32,38 @@ impl EncryptedColumn {
         }
     }
 
-    async fn page(self, db: &D1Database, after: &str) -> ApiResult<Vec<(String, String)>> {
+    async fn page(self, db: &D1Database, after: &str) -> Result<Vec<(String, String)>, Failure> {
         match self {
-            EncryptedColumn::ApiKeys => api_keys::ciphertext_page(db, after, PAGE_ROWS).await,
-            EncryptedColumn::CredentialVariables => variables::credential_page(db, after, PAGE_ROWS).await,
-            EncryptedColumn::StoreKeys => users::store_key_page(db, after, PAGE_ROWS).await,
+            EncryptedColumn::ApiKeys => Ok(api_keys::ciphertext_page(db, after, PAGE_ROWS).await?),
+            EncryptedColumn::CredentialVariables => Ok(variables::credential_page(db, after, PAGE_ROWS).await?),
+            EncryptedColumn::StoreKeys => Ok(users::store_key_page(db, after, PAGE_ROWS).await?),
         }
     }
 
-    fn replace(self, db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
+    fn replace(self, db: &D1Database, id: &str, old: &str, new: &str) -> Result<D1PreparedStatement, Failure> {
         match self {
-            EncryptedColumn::ApiKeys => api_keys::replace_ciphertext(db, id, old, new),
-            EncryptedColumn::CredentialVariables => variables::replace_ciphertext(db, id, old, new),
-            EncryptedColumn::StoreKeys => users::replace_store_key(db, id, old, new),
+            EncryptedColumn::ApiKeys => Ok(api_keys::replace_ciphertext(db, id, old, new)?),
+            EncryptedColumn::CredentialVariables => Ok(variables::replace_ciphertext(db, id, old, new)?),
+            EncryptedColumn::StoreKeys => Ok(users::replace_store_key(db, id, old, new)?),
         }
     }
 }
 
-pub async fn rotate_secret_key(req: &mut Req, app: &App) -> ApiResult<Response> {
-    auth::current_user(req, app).await?.require_superuser()?;
-    let ring = &app.state.fernet;
-    let mut changed = serde_json::Map::new();
+/// What a rotation call did.
+pub struct RotationReport {
+    /// Rows re-encrypted, per encrypted column (`api_keys`, `variables`, `store_api_keys`).
+    pub changed: Vec<(&'static str, usize)>,
+    pub total_changed: usize,
+    /// Stored secrets that decrypt with no configured key.
+    pub undecryptable: usize,
+    /// False when the per-call budget ran out; call again to go on.
+    pub complete: bool,
+}
+
+pub async fn rotate(services: &Services, _admin: &Superuser<'_>) -> Result<RotationReport, Failure> {
+    let ring = &services.state.fernet;
+    let db = &services.db;
+    let mut changed = Vec::new();
     let (mut total, mut undecryptable, mut rotated_here) = (0usize, 0usize, 0usize);
     let mut complete = true;
     'stores: for store in [EncryptedColumn::ApiKeys, EncryptedColumn::CredentialVariables, EncryptedColumn::StoreKeys] {
@@ -64,10 +72,10 @@ pub async fn rotate_secret_key(req: &mut Req, app: &App) -> ApiResult<Response> 
         loop {
             if rotated_here >= ROTATIONS_PER_CALL {
                 complete = false;
-                changed.insert(store.name().into(), changed_here.into());
+                changed.push((store.name(), changed_here));
                 break 'stores;
             }
-            let page = store.page(&app.db, &after).await?;
+            let page = store.page(db, &after).await?;
             let Some((last_id, _)) = page.last() else { break };
             after = last_id.clone();
             let mut updates = Vec::new();
@@ -76,21 +84,18 @@ pub async fn rotate_secret_key(req: &mut Req, app: &App) -> ApiResult<Response> 
                     continue;
                 }
                 match ring.rotate(token, random_bytes::<16>()?) {
-                    Ok(rotated) => updates.push(store.replace(&app.db, id, token, &rotated)?),
+                    Ok(rotated) => updates.push(store.replace(db, id, token, &rotated)?),
                     Err(_) => undecryptable += 1,
                 }
             }
             rotated_here += updates.len();
-            changed_here += db::batch_changes(&app.db, updates).await?;
+            changed_here += db::batch_changes(db, updates).await?;
         }
         total += changed_here;
-        changed.insert(store.name().into(), changed_here.into());
+        changed.push((store.name(), changed_here));
     }
     if undecryptable > 0 {
         worker::console_warn!("secret-key rotation: {undecryptable} stored secrets decrypt with no configured key");
     }
-    http::json(
-        200,
-        &json!({ "changed": changed, "total_changed": total, "undecryptable": undecryptable, "complete": complete }),
-    )
+    Ok(RotationReport { changed, total_changed: total, undecryptable, complete })
 }
