@@ -2,12 +2,13 @@
 // will send in gateway mode (issue 10), and pins the Langflow behaviour the gateway design relies
 // on (user mapping, JWKS caching, clock skew, credential precedence, what /run accepts).
 // Needs the venv of scripts/setup-langflow.sh (installed on first use, minutes). Not part of
-// `make test` yet:  node --test tests/gateway/external-auth.test.mjs   (about 1.5 minutes)
+// `make test` yet:  node --test tests/gateway/external-auth.test.mjs   (about 70-80 s)
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
 import { startLangflow } from "./langflow.mjs";
 import { makeKeyPair, signJwt, identityClaims, startJwksServer } from "./identity.mjs";
+import { chatEchoFlow } from "./flows.mjs";
 
 const HEADER = "X-Langflow-Identity";
 const ISSUER = "langflow-edge";
@@ -178,15 +179,6 @@ describe("what Langflow answers around the identity", () => {
     assert.deepEqual(session.json, { authenticated: false, user: null, store_api_key: null });
   });
 
-  it("/api/v1/run/{id} takes only a Langflow API key; /api/v1/run/session/{id} takes the identity", async () => {
-    const id = randomUUID();
-    const run = await call(`/api/v1/run/${id}`, { identity: token(alice), method: "POST", body: { input_value: "hi" } });
-    assert.equal(run.status, 403, run.text);
-    assert.deepEqual(run.json, { detail: "An API key must be passed as query or header" });
-    const session = await call(`/api/v1/run/session/${id}`, { identity: token(alice), method: "POST", body: { input_value: "hi" } });
-    assert.equal(session.status, 404, session.text); // authenticated; the flow does not exist
-  });
-
   it("a native Langflow cookie or Bearer token wins over the identity header (so the edge must strip them)", async () => {
     const form = new URLSearchParams({ username: lf.superuser.username, password: lf.superuser.password });
     const login = await fetch(`${lf.url}/api/v1/login`, { method: "POST", body: form });
@@ -232,6 +224,54 @@ describe("what Langflow answers around the identity", () => {
     assert.equal(again.status, 200, again.text);
     assert.notEqual(again.json.id, carolId);
     assert.equal(again.json.username, "carol");
+  });
+});
+
+describe("running a flow (Chat Input -> Chat Output) with the identity", () => {
+  let flow;
+  const answerText = (json) => json.outputs[0].outputs[0].results.message.text;
+
+  before(async () => {
+    const created = await call("/api/v1/flows/", { identity: token(alice), method: "POST", body: chatEchoFlow("echo") });
+    assert.equal(created.status, 201, created.text);
+    flow = created.json;
+    assert.equal(flow.user_id, alice.id, "origin objects carry the origin's user id, not the edge's");
+  });
+
+  it("/api/v1/run/session/{id} runs it; /api/v1/run/{id} refuses the identity", async () => {
+    const run = await call(`/api/v1/run/session/${flow.id}`, { identity: token(alice), method: "POST", body: { input_value: "hello edge" } });
+    assert.equal(run.status, 200, run.text);
+    assert.equal(answerText(run.json), "hello edge");
+    const byKeyRoute = await call(`/api/v1/run/${flow.id}`, { identity: token(alice), method: "POST", body: { input_value: "x" } });
+    assert.equal(byKeyRoute.status, 403);
+    assert.deepEqual(byKeyRoute.json, { detail: "An API key must be passed as query or header" });
+  });
+
+  it("streams as text/event-stream with JSON event lines (no `data:` framing)", async () => {
+    const res = await call(`/api/v1/run/session/${flow.id}?stream=true`, { identity: token(alice), method: "POST", body: { input_value: "stream me" } });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.headers.get("content-type"), /^text\/event-stream/);
+    const events = res.text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l).event);
+    assert.deepEqual(events, ["add_message", "add_message", "end"]);
+  });
+
+  it("a build's events are application/x-ndjson", async () => {
+    const build = await call(`/api/v1/build/${flow.id}/flow`, { identity: token(alice), method: "POST", body: { inputs: { input_value: "built" } } });
+    assert.equal(build.status, 200, build.text);
+    const events = await call(`/api/v1/build/${build.json.job_id}/events`, { identity: token(alice) });
+    assert.equal(events.status, 200, events.text);
+    assert.equal(events.headers.get("content-type"), "application/x-ndjson");
+    const names = events.text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l).event);
+    assert.equal(names.at(-1), "end");
+  });
+
+  it("a Langflow API key minted with the identity runs /api/v1/run/{id} (option B of the notes)", async () => {
+    const key = await call("/api/v1/api_key/", { identity: token(alice), method: "POST", body: { name: "edge-mirror" } });
+    assert.equal(key.status, 200, key.text);
+    assert.match(key.json.api_key, /^sk-/);
+    const run = await call(`/api/v1/run/${flow.id}`, { headers: { "x-api-key": key.json.api_key }, method: "POST", body: { input_value: "via key" } });
+    assert.equal(run.status, 200, run.text);
+    assert.equal(answerText(run.json), "via key");
   });
 });
 
