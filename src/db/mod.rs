@@ -11,7 +11,8 @@ pub mod variables;
 use serde::de::DeserializeOwned;
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+pub use worker::D1PreparedStatement;
+use worker::{D1Database, D1Result, Env};
 
 /// D1 failed: unreachable, a constraint nobody expected, a bug. The text is for the log only;
 /// callers above turn it into a generic 500.

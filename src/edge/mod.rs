@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cookies;
 pub mod credentials;
+pub mod gateway;
 pub mod http;
 pub mod pages;
 pub mod router;
@@ -56,5 +57,7 @@ async fn serve(request: Request, env: Env, ctx: Context, now_ms: i64) -> Result<
     }
     let services = Services::new(state, db, ctx);
     service::users::ensure_bootstrap_superuser(&services, now_ms).await?;
-    Ok(router::route(&mut req, &services).await)
+    // A service binding to the Langflow server, when there is one, instead of a public URL.
+    let origin = env.service("LANGFLOW_ORIGIN").ok();
+    Ok(router::route(&mut req, &services, origin.as_ref()).await)
 }

@@ -7,7 +7,7 @@ use super::api::{self, admin, api_keys, auth, error::ApiError, flows, health, us
 use super::http::{self, Params, Req};
 use super::pages;
 use crate::service::Services;
-use worker::Response;
+use worker::{Fetcher, Response};
 
 /// `segments` against a pattern such as `/api/v1/users/{user_id}`.
 fn matches<'a>(pattern: &'static str, segments: &[&'a str]) -> Option<Params<'a>> {
@@ -26,12 +26,32 @@ fn matches<'a>(pattern: &'static str, segments: &[&'a str]) -> Option<Params<'a>
     Some(Params::new(values))
 }
 
-/// Declares the table (`ROUTES`) and the dispatch from a row to its handler, from one list.
-/// Kinds: `api` answers JSON; `page` is a public page; `signed_in` and `admin` pages first find
-/// the visitor (sending anyone else to `/login`, and non-superusers away from `admin`).
+/// In which mode a route is the edge's own. In gateway mode the others go to the origin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Both,
+    /// Flows, variables and their pages: the origin's in gateway mode, where the runtime reads them.
+    Standalone,
+    Gateway,
+}
+
+impl Mode {
+    fn serves(self, gateway: bool) -> bool {
+        match self {
+            Mode::Both => true,
+            Mode::Standalone => !gateway,
+            Mode::Gateway => gateway,
+        }
+    }
+}
+
+/// Declares the table (`ROUTES`: mode, method, path) and the dispatch from a row to its handler,
+/// from one list. Kinds: `api` answers JSON; `page` is a public page; `signed_in` and `admin`
+/// pages first find the visitor (sending anyone else to `/login`, and non-superusers away from
+/// `admin`).
 macro_rules! routes {
-    ($($method:literal $path:literal => $kind:ident $handler:path),* $(,)?) => {
-        const ROUTES: &[(&str, &str)] = &[$(($method, $path)),*];
+    ($($mode:ident $method:literal $path:literal => $kind:ident $handler:path),* $(,)?) => {
+        const ROUTES: &[(Mode, &str, &str)] = &[$((Mode::$mode, $method, $path)),*];
 
         async fn dispatch(row: usize, req: &mut Req, services: &Services, params: &Params<'_>) -> Response {
             let mut index = 0usize;
@@ -78,71 +98,76 @@ macro_rules! routes {
 }
 
 routes! {
-    "GET" "/health_check" => api health::health_check,
-    "POST" "/api/v1/login" => api auth::login,
-    "GET" "/api/v1/auto_login" => api auth::auto_login,
-    "POST" "/api/v1/refresh" => api auth::refresh,
-    "POST" "/api/v1/logout" => api auth::logout,
-    "GET" "/api/v1/session" => api auth::session,
-    "GET" "/api/v1/users/whoami" => api users::whoami,
-    "POST" "/api/v1/users" => api users::create,
-    "GET" "/api/v1/users" => api users::list,
-    "GET" "/api/v1/users/{user_id}" => api users::read,
-    "PATCH" "/api/v1/users/{user_id}" => api users::update,
-    "DELETE" "/api/v1/users/{user_id}" => api users::delete,
-    "PATCH" "/api/v1/users/{user_id}/reset-password" => api users::reset_password,
-    "POST" "/api/v1/api_key" => api api_keys::create,
-    "GET" "/api/v1/api_key" => api api_keys::list,
-    "POST" "/api/v1/api_key/store" => api api_keys::save_store_key,
-    "DELETE" "/api/v1/api_key/{api_key_id}" => api api_keys::delete,
-    "POST" "/api/v1/flows" => api flows::create,
-    "GET" "/api/v1/flows" => api flows::list,
-    "GET" "/api/v1/flows/{flow_id}" => api flows::read,
-    "PATCH" "/api/v1/flows/{flow_id}" => api flows::update,
-    "DELETE" "/api/v1/flows/{flow_id}" => api flows::delete,
-    "POST" "/api/v1/variables" => api variables::create,
-    "GET" "/api/v1/variables" => api variables::list,
-    "PATCH" "/api/v1/variables/{variable_id}" => api variables::update,
-    "DELETE" "/api/v1/variables/{variable_id}" => api variables::delete,
-    "POST" "/api/v1/admin/rotate-secret-key" => api admin::rotate_secret_key,
-    "GET" "/" => page pages::login::home,
-    "GET" "/login" => page pages::login::show,
-    "POST" "/login" => page pages::login::submit,
-    "GET" "/logout" => page pages::login::confirm_logout,
-    "POST" "/logout" => page pages::login::logout,
-    "GET" "/static/{file}" => page pages::static_asset,
-    "GET" "/settings" => page pages::settings_home,
-    "GET" "/flows" => signed_in pages::flows::list,
-    "POST" "/flows" => signed_in pages::flows::create,
-    "GET" "/flows/{flow_id}" => signed_in pages::flows::show,
-    "POST" "/flows/{flow_id}" => signed_in pages::flows::rename,
-    "GET" "/flows/{flow_id}/json" => signed_in pages::flows::download,
-    "GET" "/flows/{flow_id}/delete" => signed_in pages::flows::confirm_delete,
-    "POST" "/flows/{flow_id}/delete" => signed_in pages::flows::delete,
-    "GET" "/settings/api-keys" => signed_in pages::api_keys::list,
-    "POST" "/settings/api-keys" => signed_in pages::api_keys::create,
-    "GET" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::confirm_delete,
-    "POST" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::delete,
-    "GET" "/admin" => admin pages::admin::list,
-    "GET" "/admin/users/new" => admin pages::admin::new_user,
-    "POST" "/admin/users/new" => admin pages::admin::create,
-    "GET" "/admin/users/{user_id}" => admin pages::admin::edit,
-    "POST" "/admin/users/{user_id}" => admin pages::admin::update_flags,
-    "POST" "/admin/users/{user_id}/password" => admin pages::admin::reset_password,
-    "GET" "/admin/users/{user_id}/delete" => admin pages::admin::confirm_delete,
-    "POST" "/admin/users/{user_id}/delete" => admin pages::admin::delete,
+    Standalone "GET" "/health_check" => api health::health_check,
+    Both "POST" "/api/v1/login" => api auth::login,
+    Both "GET" "/api/v1/auto_login" => api auth::auto_login,
+    Both "POST" "/api/v1/refresh" => api auth::refresh,
+    Both "POST" "/api/v1/logout" => api auth::logout,
+    Both "GET" "/api/v1/session" => api auth::session,
+    Both "GET" "/api/v1/users/whoami" => api users::whoami,
+    Both "POST" "/api/v1/users" => api users::create,
+    Both "GET" "/api/v1/users" => api users::list,
+    Both "GET" "/api/v1/users/{user_id}" => api users::read,
+    Both "PATCH" "/api/v1/users/{user_id}" => api users::update,
+    Both "DELETE" "/api/v1/users/{user_id}" => api users::delete,
+    Both "PATCH" "/api/v1/users/{user_id}/reset-password" => api users::reset_password,
+    Both "POST" "/api/v1/api_key" => api api_keys::create,
+    Both "GET" "/api/v1/api_key" => api api_keys::list,
+    Both "POST" "/api/v1/api_key/store" => api api_keys::save_store_key,
+    Both "DELETE" "/api/v1/api_key/{api_key_id}" => api api_keys::delete,
+    Standalone "POST" "/api/v1/flows" => api flows::create,
+    Standalone "GET" "/api/v1/flows" => api flows::list,
+    Standalone "GET" "/api/v1/flows/{flow_id}" => api flows::read,
+    Standalone "PATCH" "/api/v1/flows/{flow_id}" => api flows::update,
+    Standalone "DELETE" "/api/v1/flows/{flow_id}" => api flows::delete,
+    Standalone "POST" "/api/v1/variables" => api variables::create,
+    Standalone "GET" "/api/v1/variables" => api variables::list,
+    Standalone "PATCH" "/api/v1/variables/{variable_id}" => api variables::update,
+    Standalone "DELETE" "/api/v1/variables/{variable_id}" => api variables::delete,
+    Both "POST" "/api/v1/admin/rotate-secret-key" => api admin::rotate_secret_key,
+    Standalone "GET" "/" => page pages::login::home,
+    Both "GET" "/login" => page pages::login::show,
+    Both "POST" "/login" => page pages::login::submit,
+    Both "GET" "/logout" => page pages::login::confirm_logout,
+    Both "POST" "/logout" => page pages::login::logout,
+    Both "GET" "/static/{file}" => page pages::static_asset,
+    Both "GET" "/settings" => page pages::settings_home,
+    Standalone "GET" "/flows" => signed_in pages::flows::list,
+    Standalone "POST" "/flows" => signed_in pages::flows::create,
+    Standalone "GET" "/flows/{flow_id}" => signed_in pages::flows::show,
+    Standalone "POST" "/flows/{flow_id}" => signed_in pages::flows::rename,
+    Standalone "GET" "/flows/{flow_id}/json" => signed_in pages::flows::download,
+    Standalone "GET" "/flows/{flow_id}/delete" => signed_in pages::flows::confirm_delete,
+    Standalone "POST" "/flows/{flow_id}/delete" => signed_in pages::flows::delete,
+    Both "GET" "/settings/api-keys" => signed_in pages::api_keys::list,
+    Both "POST" "/settings/api-keys" => signed_in pages::api_keys::create,
+    Both "GET" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::confirm_delete,
+    Both "POST" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::delete,
+    Both "GET" "/admin" => admin pages::admin::list,
+    Both "GET" "/admin/users/new" => admin pages::admin::new_user,
+    Both "POST" "/admin/users/new" => admin pages::admin::create,
+    Both "GET" "/admin/users/{user_id}" => admin pages::admin::edit,
+    Both "POST" "/admin/users/{user_id}" => admin pages::admin::update_flags,
+    Both "POST" "/admin/users/{user_id}/password" => admin pages::admin::reset_password,
+    Both "GET" "/admin/users/{user_id}/delete" => admin pages::admin::confirm_delete,
+    Both "POST" "/admin/users/{user_id}/delete" => admin pages::admin::delete,
+    Gateway "GET" "/.well-known/jwks.json" => api api::gateway::jwks,
 }
 
 fn is_api(segments: &[&str]) -> bool {
     segments.first() == Some(&"api")
 }
 
-pub async fn route(req: &mut Req, services: &Services) -> Response {
+pub async fn route(req: &mut Req, services: &Services, origin: Option<&Fetcher>) -> Response {
     let path = req.path.clone();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let gateway = services.gateway();
     // The first pattern that fits names the resource a 405 speaks of.
     let mut known: Option<&str> = None;
-    for (row, (method, pattern)) in ROUTES.iter().enumerate() {
+    for (row, (mode, method, pattern)) in ROUTES.iter().enumerate() {
+        if !mode.serves(gateway.is_some()) {
+            continue;
+        }
         let Some(params) = matches(pattern, &segments) else { continue };
         if *method == req.method_name {
             if !is_api(&segments) && req.method_name == "POST" && req.is_cross_site() {
@@ -153,6 +178,9 @@ pub async fn route(req: &mut Req, services: &Services) -> Response {
         known = known.or(Some(pattern));
     }
     let Some(known) = known else {
+        if let Some(gateway) = gateway {
+            return super::gateway::forward(req, services, gateway, origin).await;
+        }
         return if is_api(&segments) {
             ApiError::not_found("Not Found").into_response()
         } else {
@@ -161,7 +189,11 @@ pub async fn route(req: &mut Req, services: &Services) -> Response {
     };
     let allowed: Vec<&str> = ["GET", "POST", "PUT", "PATCH", "DELETE"]
         .into_iter()
-        .filter(|m| ROUTES.iter().any(|(method, pattern)| method == m && *pattern == known))
+        .filter(|m| {
+            ROUTES
+                .iter()
+                .any(|(mode, method, pattern)| mode.serves(gateway.is_some()) && method == m && *pattern == known)
+        })
         .collect();
     // FastAPI answers a known path with another method 405; an API GET falls to Langflow's SPA
     // (404) there.
@@ -201,8 +233,8 @@ mod tests {
 
     #[test]
     fn every_route_is_declared_once() {
-        for (i, route) in ROUTES.iter().enumerate() {
-            assert!(!ROUTES[..i].contains(route), "{route:?} twice");
+        for (i, (_, method, path)) in ROUTES.iter().enumerate() {
+            assert!(!ROUTES[..i].iter().any(|(_, m, p)| (m, p) == (method, path)), "{method} {path} twice");
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod flows;
+pub mod identity;
 pub mod secrets;
 pub mod sign_in;
 pub mod state;
@@ -34,6 +35,11 @@ pub struct Services {
 impl Services {
     pub fn new(state: Rc<AppState>, db: D1Database, runtime: Context) -> Services {
         Services { state, db: Rc::new(db), runtime }
+    }
+
+    /// Gateway mode's settings, when `LANGFLOW_ORIGIN_URL` is set.
+    pub fn gateway(&self) -> Option<&crate::settings::GatewaySettings> {
+        self.state.settings.gateway.as_ref()
     }
 
     pub fn settings(&self) -> &Settings {

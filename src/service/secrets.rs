@@ -7,7 +7,7 @@
 
 use super::auth::Superuser;
 use super::{random_bytes, Failure, Services};
-use crate::db::{self, api_keys, users, variables};
+use crate::db::{self, api_keys, app_secrets, users, variables};
 use worker::{D1Database, D1PreparedStatement};
 
 const PAGE_ROWS: i64 = 500;
@@ -21,6 +21,7 @@ enum EncryptedColumn {
     ApiKeys,
     CredentialVariables,
     StoreKeys,
+    GatewayKey,
 }
 
 impl EncryptedColumn {
@@ -29,6 +30,7 @@ impl EncryptedColumn {
             EncryptedColumn::ApiKeys => "api_keys",
             EncryptedColumn::CredentialVariables => "variables",
             EncryptedColumn::StoreKeys => "store_api_keys",
+            EncryptedColumn::GatewayKey => "gateway_key",
         }
     }
 
@@ -37,6 +39,7 @@ impl EncryptedColumn {
             EncryptedColumn::ApiKeys => Ok(api_keys::ciphertext_page(db, after, PAGE_ROWS).await?),
             EncryptedColumn::CredentialVariables => Ok(variables::credential_page(db, after, PAGE_ROWS).await?),
             EncryptedColumn::StoreKeys => Ok(users::store_key_page(db, after, PAGE_ROWS).await?),
+            EncryptedColumn::GatewayKey => Ok(app_secrets::encrypted_page(db, after, PAGE_ROWS).await?),
         }
     }
 
@@ -45,6 +48,7 @@ impl EncryptedColumn {
             EncryptedColumn::ApiKeys => Ok(api_keys::replace_ciphertext(db, id, old, new)?),
             EncryptedColumn::CredentialVariables => Ok(variables::replace_ciphertext(db, id, old, new)?),
             EncryptedColumn::StoreKeys => Ok(users::replace_store_key(db, id, old, new)?),
+            EncryptedColumn::GatewayKey => Ok(app_secrets::replace_value(db, id, old, new)?),
         }
     }
 }
@@ -66,7 +70,12 @@ pub async fn rotate(services: &Services, _admin: &Superuser<'_>) -> Result<Rotat
     let mut changed = Vec::new();
     let (mut total, mut undecryptable, mut rotated_here) = (0usize, 0usize, 0usize);
     let mut complete = true;
-    'stores: for store in [EncryptedColumn::ApiKeys, EncryptedColumn::CredentialVariables, EncryptedColumn::StoreKeys] {
+    let mut columns = vec![EncryptedColumn::ApiKeys, EncryptedColumn::CredentialVariables, EncryptedColumn::StoreKeys];
+    // The gateway's stored signing key exists (and is reported) only in gateway mode.
+    if services.settings().gateway.is_some() {
+        columns.push(EncryptedColumn::GatewayKey);
+    }
+    'stores: for store in columns {
         let mut changed_here = 0;
         let mut after = String::new();
         loop {

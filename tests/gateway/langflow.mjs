@@ -63,12 +63,13 @@ process.once("exit", () => {
  * @param {boolean} [opts.backendOnly] no web UI (LANGFLOW_BACKEND_ONLY)
  * @param {number} [opts.timeoutMs] how long to wait for readiness (default 180 s)
  * @param {boolean} [opts.keepDir] keep the throwaway folder after stop() (for debugging)
+ * @param {number} [opts.port] a port chosen beforehand (e.g. one the edge was already told), else a free one
  */
 export async function startLangflow(opts = {}) {
   const { env = {}, backendOnly = false, timeoutMs = 180_000, keepDir = false } = opts;
   const python = langflowPython();
   const dir = mkdtempSync(join(tmpdir(), "langflow-edge-lf-"));
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const superuser = { username: "lf-admin", password: randomBytes(18).toString("base64url") };
 
   // Nothing LANGFLOW_* leaks in from the caller's shell; the test says what it wants.

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod error;
 pub mod flows;
+pub mod gateway;
 pub mod health;
 pub mod schemas;
 pub mod users;
