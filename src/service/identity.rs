@@ -14,6 +14,7 @@ use crate::db::{app_secrets, users::User};
 use crate::settings::{ConfigError, GatewaySettings};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -32,7 +33,16 @@ pub struct IdentityKeys {
 
 thread_local! {
     static KEYS: RefCell<Option<Rc<IdentityKeys>>> = const { RefCell::new(None) };
+    /// Tokens already signed, by user: (user id, username) → (token, exp).
+    static ISSUED: RefCell<HashMap<(String, String), (String, i64)>> = RefCell::new(HashMap::new());
 }
+
+/// A signed token is reused while it has at least this long to live, so a busy user costs one
+/// signature per half-minute, not one per request. The user is still checked on every request
+/// before anything is forwarded.
+const REUSE_WHILE_SECS_LEFT: i64 = 30;
+/// Enough for every user active in one isolate; past it the cache starts over.
+const ISSUED_CAPACITY: usize = 1_000;
 
 fn js_failure(what: &str) -> impl Fn(JsValue) -> Failure + '_ {
     move |err| Failure::Internal(format!("WebCrypto {what}: {}", err.as_string().unwrap_or_else(|| format!("{err:?}"))))
@@ -153,13 +163,25 @@ pub async fn keys(services: &Services, gateway: &GatewaySettings, now_secs: i64)
     Ok(keys)
 }
 
-/// The identity JWT for one forwarded request of `user`.
+/// The identity JWT for one forwarded request of `user` (a recent one of theirs, if it has at
+/// least half its life left).
 pub async fn token_for(
     services: &Services,
     gateway: &GatewaySettings,
     user: &User,
     now_secs: i64,
 ) -> Result<String, Failure> {
+    let cache_key = (user.id.as_str().to_string(), user.username.clone());
+    let reusable = ISSUED.with(|issued| {
+        issued
+            .borrow()
+            .get(&cache_key)
+            .filter(|(_, exp)| exp - now_secs >= REUSE_WHILE_SECS_LEFT)
+            .map(|(t, _)| t.clone())
+    });
+    if let Some(token) = reusable {
+        return Ok(token);
+    }
     let keys = keys(services, gateway, now_secs).await?;
     let jti = hex(&random_bytes::<16>()?);
     let claims =
@@ -171,5 +193,13 @@ pub async fn token_for(
     )
     .await
     .map_err(js_failure("sign"))?;
-    Ok(identity_token::token(&input, &Uint8Array::new(&signature).to_vec()))
+    let token = identity_token::token(&input, &Uint8Array::new(&signature).to_vec());
+    ISSUED.with(|issued| {
+        let mut issued = issued.borrow_mut();
+        if issued.len() >= ISSUED_CAPACITY {
+            issued.clear();
+        }
+        issued.insert(cache_key, (token.clone(), claims.exp));
+    });
+    Ok(token)
 }
