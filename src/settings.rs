@@ -27,6 +27,7 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_RESET_PASSWORD_PER_MINUTE",
     "LANGFLOW_DISABLE_TRACK_APIKEY_USAGE",
     "LANGFLOW_EDGE_BENCH_STATS",
+    "LANGFLOW_SESSION_CACHE_SECONDS",
     "LANGFLOW_ORIGIN_URL",
     "LANGFLOW_ORIGIN_TIMEOUT_SECONDS",
     "LANGFLOW_GATEWAY_ISSUER",
@@ -161,6 +162,9 @@ pub struct Settings {
     pub cookies: CookieSettings,
     pub rate_limits: RateLimits,
     pub track_api_key_usage: bool,
+    /// How long an isolate may answer from a session or API key it verified, without asking D1
+    /// again (0: never; every request reads D1, so a revocation holds at once everywhere).
+    pub session_cache_secs: u32,
     /// Adds the isolate's D1 counters to every answer (`x-d1-stats`), for `make bench` only.
     pub expose_d1_stats: bool,
     /// `None`: standalone mode.
@@ -185,6 +189,7 @@ impl fmt::Debug for Settings {
             .field("cookies", &self.cookies)
             .field("rate_limits", &self.rate_limits)
             .field("track_api_key_usage", &self.track_api_key_usage)
+            .field("session_cache_secs", &self.session_cache_secs)
             .field("expose_d1_stats", &self.expose_d1_stats)
             .field("gateway", &self.gateway)
             .finish()
@@ -304,6 +309,7 @@ impl Settings {
                 resets_per_user_per_minute: number("LANGFLOW_RESET_PASSWORD_PER_MINUTE", 5, 1)?,
             },
             track_api_key_usage: !boolean("LANGFLOW_DISABLE_TRACK_APIKEY_USAGE", false)?,
+            session_cache_secs: number("LANGFLOW_SESSION_CACHE_SECONDS", 0, 0)?,
             expose_d1_stats: boolean("LANGFLOW_EDGE_BENCH_STATS", false)?,
             gateway: gateway_settings(&get, &number)?,
         })

@@ -2,7 +2,7 @@
 //! once, at creation; it is stored Fernet-encrypted and found by its SHA-256.
 
 use super::auth::{api_key_hash, Principal};
-use super::{failure_variant, random_bytes, Call, Failure, Services};
+use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
 use crate::core::ids::ApiKeyId;
 use crate::core::{secret_key, time};
 use crate::db::{self, api_keys};
@@ -103,6 +103,7 @@ pub async fn delete(services: &Services, owner: &Principal, id: &ApiKeyId) -> Re
     if !api_keys::delete_for_user(&services.db, id, &owner.user.id).await? {
         return Err(ApiKeyError::NotFound);
     }
+    session_cache::forget_api_key(id);
     Ok(())
 }
 
@@ -118,6 +119,7 @@ pub async fn save_store_key(
     }
     let token = services.state.encrypt(key, call.now_secs())?;
     db::batch(&services.db, vec![db::users::set_store_api_key(&services.db, &owner.user.id, &token)?]).await?;
+    session_cache::forget_user(&owner.user.id);
     Ok(token)
 }
 

@@ -4,7 +4,7 @@
 //! owner-scoped service takes; admin-only services take a `Superuser`, which only
 //! `Principal::as_superuser` makes.
 
-use super::{failure_variant, Call, Failure, Services};
+use super::{failure_variant, session_cache, Call, Failure, Services};
 use crate::core::ids::SessionId;
 use crate::core::token::{self, TokenType};
 use crate::core::{hex, time};
@@ -117,8 +117,16 @@ async fn user_from_access_token(
     let claims = token::verify(&services.state.tokens, token, TokenType::Access, now)
         .map_err(|e| AuthError::Token(e.detail()))?;
     let session_id = SessionId::from_claim(claims.sid.ok_or(AuthError::Token("Invalid token"))?);
-    let Some(found) = sessions::load_with_user(&services.db, &session_id).await? else {
-        return Ok(None);
+    let ttl = services.settings().session_cache_secs;
+    let found = match session_cache::session(&session_id, now, ttl) {
+        Some(found) => found,
+        None => {
+            let Some(found) = sessions::load_with_user(&services.db, &session_id).await? else {
+                return Ok(None);
+            };
+            session_cache::remember_session(&session_id, &found, now, ttl);
+            found
+        }
     };
     if found.session.session_user_id.as_str() != claims.sub {
         return Err(AuthError::Token("Invalid token"));
@@ -138,7 +146,15 @@ pub fn api_key_hash(plaintext: &str) -> String {
 }
 
 async fn user_from_api_key(services: &Services, call: &Call, key: &str) -> Result<Principal, AuthError> {
-    let found = api_keys::find_by_hash(&services.db, &api_key_hash(key)).await?.ok_or(AuthError::InvalidApiKey)?;
+    let (hash, now, ttl) = (api_key_hash(key), call.now_secs(), services.settings().session_cache_secs);
+    let found = match session_cache::api_key(&hash, now, ttl) {
+        Some(found) => found,
+        None => {
+            let found = api_keys::find_by_hash(&services.db, &hash).await?.ok_or(AuthError::InvalidApiKey)?;
+            session_cache::remember_api_key(&hash, &found, now, ttl);
+            found
+        }
+    };
     let expired = found
         .key
         .key_expires_at

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod flows;
 pub mod identity;
 pub mod secrets;
+pub mod session_cache;
 pub mod sign_in;
 pub mod state;
 pub mod users;

@@ -2,7 +2,7 @@
 //! (deviation 6), auto-login (deviation 5), refresh-token rotation with reuse detection and
 //! sign-out (deviation 1). Every way in ends in the same revocable session row.
 
-use super::{failure_variant, random_bytes, Call, Failure, Services};
+use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
 use crate::core::ids::{SessionId, UserId};
 use crate::core::password::{self, Verification};
 use crate::core::rate_limit::exceeded;
@@ -213,6 +213,7 @@ pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) 
     let presented_hash = refresh_hash(presented);
     if !bool::from(presented_hash.as_bytes().ct_eq(found.session.refresh_hash.as_bytes())) {
         db::batch(&services.db, vec![sessions::revoke(&services.db, &sid, now)?]).await?;
+        session_cache::forget_session(&sid);
         return Err(SignInError::InvalidRefreshToken);
     }
     if !found.user.active() {
@@ -223,6 +224,7 @@ pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) 
     let rotated = sessions::rotate(&services.db, &sid, &presented_hash, &refresh_hash(&refresh), expires_at).await?;
     if !rotated {
         db::batch(&services.db, vec![sessions::revoke(&services.db, &sid, now)?]).await?;
+        session_cache::forget_session(&sid);
         return Err(SignInError::InvalidRefreshToken);
     }
     Ok(SignedIn { user: found.user, session_id: sid, access, refresh })
@@ -243,7 +245,9 @@ pub async fn sign_out(
     let mut seen: Vec<String> = Vec::new();
     for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid) {
         if !seen.contains(&sid) {
-            revocations.push(sessions::revoke(&services.db, &SessionId::from_claim(sid.clone()), now)?);
+            let id = SessionId::from_claim(sid.clone());
+            revocations.push(sessions::revoke(&services.db, &id, now)?);
+            session_cache::forget_session(&id);
             seen.push(sid);
         }
     }

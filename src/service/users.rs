@@ -3,7 +3,7 @@
 //! Langflow's rules (`core::user_rules`).
 
 use super::auth::{Principal, Superuser, Via};
-use super::{failure_variant, random_bytes, Call, Failure, Services};
+use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
 use crate::core::ids::UserId;
 use crate::core::password::{self, PasswordPolicyError, Verification};
 use crate::core::rate_limit::exceeded;
@@ -254,6 +254,7 @@ pub async fn update(
         then.push(sessions::revoke_all_for_user(&services.db, &user.id, keep, call.now_secs())?);
     }
     db::users::update(&services.db, &user, &read_at, then).await.map_err(write_error)?;
+    session_cache::forget_user(&user.id);
     Ok(user)
 }
 
@@ -300,6 +301,7 @@ pub async fn change_own_password(
         ],
     )
     .await?;
+    session_cache::forget_user(&user.id);
     Ok(user)
 }
 
@@ -309,5 +311,6 @@ pub async fn delete(services: &Services, admin: &Superuser<'_>, id: &UserId) -> 
     if !db::users::delete_with_everything(&services.db, id).await? {
         return Err(UserError::NotFound);
     }
+    session_cache::forget_user(id);
     Ok(())
 }
