@@ -2,7 +2,7 @@
 //! (`routes::auth::password_login`: rate limits, dummy-hash timing, deviation 2) and sets
 //! Langflow's cookies exactly as `POST /api/v1/login` does.
 
-use super::layout::{self, esc, Input, Section};
+use super::layout::{self, Input, Section};
 use super::{form_refused, html, read_form, redirect, visitor, Visitor};
 use crate::core::html::safe_next;
 use crate::core::token::{self, TokenType};
@@ -10,6 +10,7 @@ use crate::edge::http::{self, Req};
 use crate::edge::routes::auth::{self as api_auth, LoginError, LoginRefusal};
 use crate::edge::{auth, cookies, App};
 use crate::error::ApiResult;
+use maud::{html, Markup};
 use worker::Response;
 
 /// The same redirect with the visitor's new cookies, when this request signed them in.
@@ -39,6 +40,10 @@ struct LoginView<'a> {
 }
 
 fn login_page(status: u16, view: &LoginView) -> Response {
+    html(status, login_view(view))
+}
+
+fn login_view(view: &LoginView) -> Markup {
     let username = Input {
         value: view.username,
         autocomplete: "username",
@@ -53,15 +58,18 @@ fn login_page(status: u16, view: &LoginView) -> Response {
         error: view.password_error,
         ..Input::new("password", "Password", "password")
     };
-    let body = format!(
-        "<div class=\"card\">\n<h1>Log in</h1>\n\
-         <form method=\"post\" action=\"/login\" novalidate>\n<input type=\"hidden\" name=\"next\" value=\"{next}\">\n\
-         {username}{password}<button type=\"submit\" class=\"btn btn-primary btn-block\">Log in</button>\n</form>\n</div>\n",
-        next = esc(view.next),
-        username = username.render(),
-        password = password.render(),
-    );
-    html(status, layout::page("Log in", None, Section::None, &body))
+    let body = html! {
+        div class="card" {
+            h1 { "Log in" }
+            form method="post" action="/login" novalidate {
+                input type="hidden" name="next" value=(view.next);
+                (username.render())
+                (password.render())
+                button type="submit" class="btn btn-primary btn-block" { "Log in" }
+            }
+        }
+    };
+    layout::page("Log in", None, Section::None, body)
 }
 
 /// GET /login — the form; a signed-in visitor (or anyone, with auto-login on) goes on to `next`.
@@ -133,18 +141,28 @@ pub async fn confirm_logout(req: &mut Req, app: &App) -> ApiResult<Response> {
     let Some(visitor) = visitor(req, app, false).await? else {
         return Ok(redirect("/login"));
     };
-    let body = format!(
-        "<div class=\"card narrow\">\n<h1>Log out?</h1>\n<p>You are signed in as <strong>{name}</strong>.</p>\n\
-         <form method=\"post\" action=\"/logout\">{token}\n<div class=\"actions\">\
-         <button type=\"submit\" class=\"btn btn-primary\">Log out</button>\n<a class=\"btn\" href=\"/flows\">Cancel</a></div>\n</form>\n</div>\n",
-        name = esc(&visitor.user.username),
-        token = layout::token_input(&visitor),
-    );
-    let mut response = html(200, layout::page("Log out", Some(&visitor), Section::None, &body));
+    let mut response = html(200, logout_view(&visitor));
     for cookie in &visitor.new_cookies {
         http::set_cookie(&mut response, cookie);
     }
     Ok(response)
+}
+
+fn logout_view(visitor: &Visitor) -> Markup {
+    let body = html! {
+        div class="card narrow" {
+            h1 { "Log out?" }
+            p { "You are signed in as " strong { (visitor.user.username) } "." }
+            form method="post" action="/logout" {
+                (layout::token_input(visitor))
+                div class="actions" {
+                    button type="submit" class="btn btn-primary" { "Log out" }
+                    a class="btn" href="/flows" { "Cancel" }
+                }
+            }
+        }
+    };
+    layout::page("Log out", Some(visitor), Section::None, body)
 }
 
 /// The session the request's tokens name (either one; the access token may have expired).

@@ -29,7 +29,8 @@ use crate::core::html::percent_encode;
 use crate::core::request_body::form_field;
 use crate::db::users::User;
 use crate::error::{ApiError, ApiResult};
-use layout::{esc, Section};
+use layout::Section;
+use maud::Markup;
 use worker::{Headers, Method, Response};
 
 pub const CONTENT_SECURITY_POLICY: &str =
@@ -194,12 +195,12 @@ fn add_page_headers(headers: &Headers) {
     let _ = headers.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
 }
 
-pub fn html(status: u16, body: String) -> Response {
+pub fn html(status: u16, page: Markup) -> Response {
     let headers = Headers::new();
     let _ = headers.set("content-type", "text/html; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
     add_page_headers(&headers);
-    Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
+    Response::builder().with_status(status).with_headers(headers).fixed(page.into_string().into_bytes())
 }
 
 /// 303 See Other: after a form post the browser follows with a GET.
@@ -231,14 +232,25 @@ fn static_asset(req: &Req, file: &str) -> Response {
 }
 
 pub fn error_page(visitor: Option<&Visitor>, status: u16, title: &str, message: &str) -> Response {
-    let home = if visitor.is_some() {
-        "<a href=\"/flows\">Go to your flows</a>"
-    } else {
-        "<a href=\"/login\">Go to the login page</a>"
+    html(status, error_view(visitor, title, message))
+}
+
+fn error_view(visitor: Option<&Visitor>, title: &str, message: &str) -> Markup {
+    // `maud::html!` by path: `html` here is the function that makes the response.
+    let body = maud::html! {
+        div class="card narrow" {
+            h1 { (title) }
+            p { (message) }
+            p {
+                @if visitor.is_some() {
+                    a href="/flows" { "Go to your flows" }
+                } @else {
+                    a href="/login" { "Go to the login page" }
+                }
+            }
+        }
     };
-    let body =
-        format!("<div class=\"card narrow\">\n<h1>{}</h1>\n<p>{}</p>\n<p>{home}</p>\n</div>", esc(title), esc(message));
-    html(status, layout::page(title, visitor, Section::None, &body))
+    layout::page(title, visitor, Section::None, body)
 }
 
 pub fn not_found(visitor: Option<&Visitor>) -> Response {
