@@ -447,3 +447,86 @@ async fn delete(req: &mut Req, app: &App, visitor: &Visitor, user: User) -> ApiR
     db::users::delete_with_everything(&app.db, &user.id).await?;
     Ok(redirect("/admin?done=deleted"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, user, visitor};
+
+    #[test]
+    fn the_user_list_escapes_names_ids_and_the_search() {
+        let visitor = visitor();
+        let other = user(&hostile("user-id"), &hostile("user-name"), false);
+        let me = user(&visitor.user.id, &visitor.user.username, true);
+        let users = [other, me];
+        let search = hostile("search");
+        let listing = UserList { users: &users, total: 120, page: 2, search: Some(&search) };
+        let html = users_view(&visitor, &listing, "The new user was created.").into_string();
+        // The name cell and the hidden words of the Edit and Delete links.
+        assert_escaped(&html, "user-name", 3);
+        // The Edit and Delete links.
+        assert_escaped(&html, "user-id", 2);
+        assert!(html.contains(&format!("href=\"/admin/users/{}/delete\"", escaped("user-id"))));
+        // The visitor's own row has no Delete link: top bar 2, name cell 1, Edit link 1.
+        assert_escaped(&html, "visitor-name", 4);
+        assert_escaped(&html, "visitor-id", 1);
+        assert!(html.contains("<span class=\"muted small\">(you)</span>"));
+        // The search box; the pager links carry it percent-encoded.
+        assert_escaped(&html, "search", 1);
+        assert!(html.contains("href=\"/admin?page=1&amp;q=%22%3E%3Cscript%3Esearch%3C%2Fscript%3E%26%27\""));
+        assert!(html.contains("href=\"/admin?page=3&amp;q="));
+        assert!(html.contains("<p class=\"muted small\">120 users</p>"));
+    }
+
+    #[test]
+    fn the_new_user_form_escapes_what_was_typed_and_its_errors() {
+        let (username, username_error) = (hostile("username"), hostile("username-error"));
+        let (password_error, confirm_error) = (hostile("password-error"), hostile("confirm-error"));
+        let view = NewUserView {
+            username: &username,
+            active: true,
+            superuser: false,
+            username_error: Some(username_error),
+            password_error: Some(&password_error),
+            confirm_error: Some(&confirm_error),
+        };
+        let html = new_user_view(&visitor(), &view, false).into_string();
+        for tag in ["username", "username-error", "password-error", "confirm-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        // The top bar's log-out form and this form.
+        assert_escaped(&html, "form-token", 2);
+    }
+
+    #[test]
+    fn the_edit_page_escapes_the_name_id_and_errors() {
+        let visitor = visitor();
+        let other = user(&hostile("user-id"), &hostile("user-name"), false);
+        let (flags_error, password_error) = (hostile("flags-error"), hostile("password-error"));
+        let view =
+            EditView { flags_error: Some(&flags_error), password_error: Some(&password_error), confirm_error: None };
+        let html = edit_view(&visitor, &other, &view).into_string();
+        // <title>, <h1>, "Deletes ... with their flows", "Delete ...".
+        assert_escaped(&html, "user-name", 4);
+        // The two form actions and the Delete link.
+        assert_escaped(&html, "user-id", 3);
+        assert_escaped(&html, "flags-error", 1);
+        assert_escaped(&html, "password-error", 1);
+        // The top bar's log-out form and the two forms here.
+        assert_escaped(&html, "form-token", 3);
+        // One's own account has no Delete section.
+        let own = edit_view(&visitor, &visitor.user, &EditView::default()).into_string();
+        assert!(!own.contains("Delete account"));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let other = user(&hostile("user-id"), &hostile("user-name"), false);
+        let problem = hostile("problem");
+        let html = delete_view(&visitor(), &other, Some(&problem)).into_string();
+        assert_escaped(&html, "user-name", 1);
+        assert_escaped(&html, "user-id", 1);
+        assert_escaped(&html, "problem", 1);
+        assert!(html.contains(&format!("<h1>Delete {}?</h1>", escaped("user-name"))));
+    }
+}

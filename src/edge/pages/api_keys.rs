@@ -176,3 +176,52 @@ async fn delete(req: &mut Req, app: &App, visitor: &Visitor, key: &ApiKey) -> Ap
     key_rows::delete_for_user(&app.db, &key.id, &visitor.user.id).await?;
     Ok(redirect("/settings/api-keys?done=deleted"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, visitor};
+
+    fn key(tag: &str, name: Option<String>) -> ApiKey {
+        ApiKey {
+            id: hostile(&format!("{tag}-id")),
+            name,
+            created_at: "2026-11-27T13:27:14Z".to_string(),
+            last_used_at: None,
+            total_uses: 7,
+            is_active: 1,
+            expires_at: None,
+            api_key: String::new(),
+            user_id: "owner".to_string(),
+        }
+    }
+
+    #[test]
+    fn the_key_list_escapes_names_ids_masks_and_the_new_key() {
+        let keys = [key("named", Some(hostile("key-name"))), key("untitled", None)];
+        let (typed, name_error) = (hostile("typed"), hostile("name-error"));
+        let (created, plaintext) = (hostile("created-name"), hostile("plaintext"));
+        let view = ListView { name: &typed, name_error: Some(&name_error), created: Some((&created, &plaintext)) };
+        let masked = |key: &ApiKey| hostile(&format!("mask-{}", key.total_uses));
+        let html = keys_view(&visitor(), &keys, masked, &view, None).into_string();
+        // The name cell and the Delete link's hidden words.
+        assert_escaped(&html, "key-name", 2);
+        assert_escaped(&html, "named-id", 1);
+        assert_escaped(&html, "untitled-id", 1);
+        assert!(html.contains(&format!("href=\"/settings/api-keys/{}/delete\"", escaped("named-id"))));
+        assert!(html.contains("<td data-label=\"Name\">Untitled key</td>"));
+        assert_escaped(&html, "mask-7", 2);
+        assert!(html.contains(&format!("<td data-label=\"Key\"><code>{}</code></td>", escaped("mask-7"))));
+        for tag in ["typed", "name-error", "created-name", "plaintext"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains(&format!("<h2 id=\"new-key-title\">API key {} created</h2>", escaped("created-name"))));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let html = delete_view(&visitor(), &key("named", Some(hostile("key-name")))).into_string();
+        assert_escaped(&html, "key-name", 1);
+        assert_escaped(&html, "named-id", 1);
+    }
+}

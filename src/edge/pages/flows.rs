@@ -265,3 +265,64 @@ async fn delete(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiR
     flow_rows::delete_owned(&app.db, &flow.id, &visitor.user.id).await?;
     Ok(redirect("/flows?done=deleted"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, visitor};
+
+    fn flow(tag: &str) -> Flow {
+        Flow {
+            id: hostile(&format!("{tag}-id")),
+            name: hostile(&format!("{tag}-name")),
+            description: Some(hostile(&format!("{tag}-description"))),
+            updated_at: Some("2026-11-27T13:27:14Z".to_string()),
+            ..Flow::default()
+        }
+    }
+
+    #[test]
+    fn the_flow_list_escapes_names_descriptions_ids_and_the_form() {
+        let flows = [flow("first"), flow("second")];
+        let (name, description, name_error) = (hostile("new-name"), hostile("new-description"), hostile("name-error"));
+        let view = CreateView { name: &name, description: &description, name_error: Some(name_error) };
+        let html = flows_view(&visitor(), &flows, &view, Some("The flow was deleted.")).into_string();
+        for tag in ["first", "second"] {
+            // The link and the Delete link's hidden words.
+            assert_escaped(&html, &format!("{tag}-name"), 2);
+            assert_escaped(&html, &format!("{tag}-description"), 1);
+            // The link and the Delete link.
+            assert_escaped(&html, &format!("{tag}-id"), 2);
+        }
+        assert!(html.contains(&format!("<a href=\"/flows/{}\">{}</a>", escaped("first-id"), escaped("first-name"))));
+        for tag in ["new-name", "new-description", "name-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains("<div class=\"notice notice-ok\" role=\"status\">The flow was deleted.</div>"));
+    }
+
+    #[test]
+    fn the_flow_page_escapes_the_name_id_json_and_form() {
+        let flow = flow("flow");
+        let json = format!("{{\"name\": \"{}\"}}", hostile("json"));
+        let (typed, name_error) = (hostile("typed"), hostile("name-error"));
+        let html = flow_view(&visitor(), &flow, &json, None, &typed, Some(&name_error)).into_string();
+        // <title> and <h1>.
+        assert_escaped(&html, "flow-name", 2);
+        // Download, Delete and the form's action.
+        assert_escaped(&html, "flow-id", 3);
+        assert_escaped(&html, "json", 1);
+        assert_escaped(&html, "typed", 1);
+        assert_escaped(&html, "name-error", 1);
+        let pre = format!("aria-labelledby=\"json-title\">{{&quot;name&quot;: &quot;{}&quot;}}</pre>", escaped("json"));
+        assert!(html.contains(&pre));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let html = delete_view(&visitor(), &flow("flow")).into_string();
+        assert_escaped(&html, "flow-name", 1);
+        // The form's action and Cancel.
+        assert_escaped(&html, "flow-id", 2);
+    }
+}

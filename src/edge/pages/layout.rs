@@ -233,6 +233,7 @@ pub fn confirm(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, hostile, visitor};
 
     #[test]
     fn inputs_are_labelled_and_escaped() {
@@ -261,5 +262,66 @@ mod tests {
     fn asset_version_is_stable_hex() {
         assert_eq!(asset_version().len(), 12);
         assert_eq!(asset_version(), asset_version());
+    }
+
+    #[test]
+    fn the_shell_escapes_the_title_name_and_token() {
+        let visitor = visitor();
+        let title = hostile("title");
+        let signed_in = page(&title, Some(&visitor), Section::Admin, maud::html! { p { "body" } }).into_string();
+        assert_escaped(&signed_in, "title", 1);
+        // The profile menu's summary and "Signed in as".
+        assert_escaped(&signed_in, "visitor-name", 2);
+        // The log-out form.
+        assert_escaped(&signed_in, "form-token", 1);
+        // The avatar shows the first character, escaped too.
+        assert!(signed_in.contains("<span class=\"avatar\" aria-hidden=\"true\">&quot;</span>"));
+        assert!(signed_in.contains("<a href=\"/admin\">Admin Page</a>"));
+        assert!(signed_in.contains("<main id=\"main\"><p>body</p></main>"));
+        assert_eq!(signed_in.matches("<script").count(), 1);
+
+        let signed_out = page(&title, None, Section::None, maud::html! {}).into_string();
+        assert_escaped(&signed_out, "title", 1);
+        assert!(signed_out.contains("<main id=\"main\" class=\"auth-main\">"));
+        assert!(!signed_out.contains("menu"));
+    }
+
+    #[test]
+    fn the_current_section_is_marked() {
+        let html = page("Flows", Some(&visitor()), Section::ApiKeys, maud::html! {}).into_string();
+        assert!(html.contains("<a href=\"/flows\">Flows</a>"));
+        assert!(html.contains("<a href=\"/settings/api-keys\" aria-current=\"page\">API Keys</a>"));
+    }
+
+    #[test]
+    fn form_pieces_escape_every_value() {
+        let (value, label, hint, error) = (hostile("value"), hostile("label"), hostile("hint"), hostile("error"));
+        let input =
+            Input { value: &value, hint: Some(&hint), error: Some(&error), ..Input::new("name", &label, "text") }
+                .render()
+                .into_string();
+        for tag in ["value", "label", "hint", "error"] {
+            assert_escaped(&input, tag, 1);
+        }
+        assert!(input.contains("aria-describedby=\"name-hint name-error\""));
+
+        let (label, hint) = (hostile("box-label"), hostile("box-hint"));
+        let checkbox = checkbox("is_active", &label, true, &hint).into_string();
+        assert_escaped(&checkbox, "box-label", 1);
+        assert_escaped(&checkbox, "box-hint", 1);
+        assert!(checkbox.contains(" checked>"));
+
+        assert_escaped(&notice_ok(&hostile("ok")).into_string(), "ok", 1);
+        assert_escaped(&notice_error(&hostile("problem")).into_string(), "problem", 1);
+    }
+
+    #[test]
+    fn confirmations_escape_every_value() {
+        let values = ["question", "detail", "action", "button", "cancel", "problem"].map(hostile);
+        let [question, detail, action, button, cancel, problem] = &values;
+        let html = confirm(&visitor(), question, detail, action, button, cancel, Some(problem)).into_string();
+        for tag in ["question", "detail", "action", "button", "cancel", "problem", "form-token"] {
+            assert_escaped(&html, tag, 1);
+        }
     }
 }

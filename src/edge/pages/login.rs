@@ -189,3 +189,35 @@ pub async fn logout(req: &mut Req, app: &App) -> ApiResult<Response> {
     }
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, hostile, visitor};
+
+    #[test]
+    fn the_login_form_escapes_what_was_typed_and_its_errors() {
+        let (username, next) = (hostile("username"), hostile("next"));
+        let (username_error, password_error) = (hostile("username-error"), hostile("password-error"));
+        let view = LoginView {
+            username: &username,
+            next: &next,
+            username_error: Some(&username_error),
+            password_error: Some(&password_error),
+        };
+        let html = login_view(&view).into_string();
+        for tag in ["username", "next", "username-error", "password-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains("<form method=\"post\" action=\"/login\" novalidate>"));
+    }
+
+    #[test]
+    fn the_logout_confirmation_escapes_the_name_and_token() {
+        let html = logout_view(&visitor()).into_string();
+        // The top bar's two, and "You are signed in as".
+        assert_escaped(&html, "visitor-name", 3);
+        // The top bar's log-out form and this page's.
+        assert_escaped(&html, "form-token", 2);
+    }
+}

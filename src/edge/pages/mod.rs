@@ -285,3 +285,90 @@ pub fn error_response(visitor: Option<&Visitor>, err: ApiError) -> Response {
     let title = if status == 404 { "Not found" } else { "Request refused" };
     error_page(visitor, status, title, &message)
 }
+
+/// Values for the page tests: records and a visitor holding text that breaks out of any element
+/// or attribute unless the template escapes it.
+#[cfg(test)]
+pub(crate) mod test_values {
+    use super::Visitor;
+    use crate::db::users::User;
+
+    /// Markup that runs a script if it reaches the page as written; `tag` tells the fields apart.
+    pub fn hostile(tag: &str) -> String {
+        format!("\"><script>{tag}</script>&'")
+    }
+
+    /// `hostile(tag)` as the page must show it.
+    pub fn escaped(tag: &str) -> String {
+        format!("&quot;&gt;&lt;script&gt;{tag}&lt;/script&gt;&amp;'")
+    }
+
+    /// `tag`'s value appears `times` times in `page`, always escaped, and the only script element
+    /// is the layout's own.
+    #[track_caller]
+    pub fn assert_escaped(page: &str, tag: &str, times: usize) {
+        assert!(!page.contains(&hostile(tag)), "{tag} unescaped in:\n{page}");
+        assert!(!page.contains(&format!("<script>{tag}")), "{tag} unescaped in:\n{page}");
+        assert_eq!(page.matches(&escaped(tag)).count(), times, "{tag} escaped copies in:\n{page}");
+        assert!(page.matches("<script").count() <= 1, "a script element besides the layout's:\n{page}");
+    }
+
+    pub fn user(id: &str, username: &str, superuser: bool) -> User {
+        User {
+            id: id.to_string(),
+            username: username.to_string(),
+            password: String::new(),
+            profile_image: None,
+            is_active: 1,
+            is_superuser: i64::from(superuser),
+            create_at: "2026-11-27T13:27:14.618351Z".to_string(),
+            updated_at: "2026-11-27T13:27:14.618351Z".to_string(),
+            last_login_at: None,
+            store_api_key: None,
+            optins: None,
+        }
+    }
+
+    /// A signed-in superuser whose id, name and form token are all hostile.
+    pub fn visitor() -> Visitor {
+        Visitor {
+            user: user(&hostile("visitor-id"), &hostile("visitor-name"), true),
+            session_id: "session".to_string(),
+            form_token: hostile("form-token"),
+            new_cookies: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_values::{assert_escaped, hostile, visitor};
+    use super::*;
+
+    #[test]
+    fn error_pages_escape_the_title_and_message() {
+        let (title, message) = (hostile("title"), hostile("message"));
+        let visitor = visitor();
+        let html = error_view(Some(&visitor), &title, &message).into_string();
+        // The title is in <title> and <h1>.
+        assert_escaped(&html, "title", 2);
+        assert_escaped(&html, "message", 1);
+        assert_escaped(&html, "visitor-name", 2);
+        assert!(html.contains("<a href=\"/flows\">Go to your flows</a>"));
+        let html = error_view(None, &title, &message).into_string();
+        assert_escaped(&html, "title", 2);
+        assert!(html.contains("<a href=\"/login\">Go to the login page</a>"));
+    }
+
+    #[test]
+    #[should_panic(expected = "unescaped")]
+    fn the_escape_check_catches_raw_markup() {
+        assert_escaped(&format!("<p>{}</p>", hostile("raw")), "raw", 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "escaped copies")]
+    fn the_escape_check_counts_the_copies() {
+        assert_escaped(&format!("<p>{}</p>", test_values::escaped("shown")), "shown", 2);
+    }
+}
