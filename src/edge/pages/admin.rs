@@ -1,53 +1,32 @@
 //! `/admin`: user administration for superusers (anyone else is sent to `/flows`). Creation and
-//! changes go through `routes::users` and the rules of `core::user_rules`, as the API's do.
+//! changes go through `service::users` and the rules of `core::user_rules`, as the API's do.
 //!
 //! One difference from `POST /api/v1/users/`, which makes every new user inactive (unless
 //! `LANGFLOW_NEW_USER_IS_ACTIVE`) and never a superuser, as Langflow does: here the admin
 //! explicitly chooses both with the **Active** and **Superuser** boxes.
 
 use super::layout::{self, Input, Section};
-use super::{html, not_found, redirect, visitor_form, Form, Visitor};
+use super::messages::denied_text;
+use super::{html, redirect, visitor_form, Form, PageError, PageResult, Visitor};
 use crate::core::html::percent_encode;
-use crate::core::ids;
+use crate::core::ids::UserId;
 use crate::core::password;
-use crate::core::user_rules::{self, Actor, Denied, PatchFields};
-use crate::db;
+use crate::core::user_rules;
 use crate::db::users::User;
+use crate::edge::http::Params;
 use crate::edge::http::Req;
-use crate::edge::routes::users::{self as api_users, CreateUserError, NewUser};
-use crate::edge::App;
-use crate::error::ApiResult;
+use crate::service::auth::Superuser;
+use crate::service::users::{self, NewUser, UserChanges, UserError};
+use crate::service::Services;
 use maud::{html, Markup};
 use worker::Response;
 
 const PAGE_SIZE: i64 = 50;
 
-pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
-    if !visitor.user.superuser() {
-        return Ok(redirect("/flows"));
-    }
-    match (is_post, rest) {
-        (false, []) => list(req, app, visitor).await,
-        (false, ["users", "new"]) => Ok(new_user_page(visitor, &NewUserView::default())),
-        (true, ["users", "new"]) => create(req, app, visitor).await,
-        (is_post, ["users", id, action @ ..]) => {
-            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
-            let Some(user) = db::users::find_by_id(&app.db, &id).await? else { return Ok(not_found(Some(visitor))) };
-            match (is_post, action) {
-                (false, []) => Ok(edit_page(visitor, &user, &EditView::default())),
-                (true, []) => update_flags(req, app, visitor, user).await,
-                (true, ["password"]) => reset_password(req, app, visitor, user).await,
-                (false, ["delete"]) => Ok(delete_page(visitor, &user, None)),
-                (true, ["delete"]) => delete(req, app, visitor, user).await,
-                _ => Ok(not_found(Some(visitor))),
-            }
-        }
-        _ => Ok(not_found(Some(visitor))),
-    }
-}
-
-fn actor(visitor: &Visitor) -> Actor<'_> {
-    Actor { id: &visitor.user.id, is_superuser: visitor.user.superuser() }
+/// The user named by the path; anything else is 404.
+async fn target(services: &Services, admin: &Superuser<'_>, params: &Params<'_>) -> Result<User, PageError> {
+    let id = UserId::parse(params.get("user_id")).ok_or(UserError::NotFound)?;
+    Ok(users::read(services, admin, &id).await?)
 }
 
 fn notice_for(done: Option<&str>) -> &'static str {
@@ -61,10 +40,16 @@ fn notice_for(done: Option<&str>) -> &'static str {
 }
 
 /// GET /admin — every user, searchable, 50 a page.
-async fn list(req: &Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
+pub async fn list(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    _: &Params<'_>,
+) -> PageResult {
     let search = req.query_param("q").map(str::trim).filter(|s| !s.is_empty());
     let page = req.query_param("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    let (total, users) = db::users::list(&app.db, search, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let (total, users) = users::list(services, admin, search, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
     let notice = notice_for(req.query_param("done"));
     let listing = UserList { users: &users, total, page, search };
     Ok(html(200, users_view(visitor, &listing, notice)))
@@ -178,6 +163,11 @@ struct NewUserView<'a> {
     confirm_error: Option<&'a str>,
 }
 
+/// GET /admin/users/new
+pub async fn new_user(_: &mut Req, _: &Services, visitor: &Visitor, _: &Superuser<'_>, _: &Params<'_>) -> PageResult {
+    Ok(new_user_page(visitor, &NewUserView::default()))
+}
+
 fn new_user_page(visitor: &Visitor, view: &NewUserView) -> Response {
     let fresh = view.username.is_empty()
         && view.username_error.is_none()
@@ -227,8 +217,14 @@ fn new_user_view(visitor: &Visitor, view: &NewUserView, fresh: bool) -> Markup {
 }
 
 /// POST /admin/users/new
-async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
-    let form: Form = match visitor_form(req, app, visitor).await {
+pub async fn create(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    _: &Params<'_>,
+) -> PageResult {
+    let form: Form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -239,7 +235,7 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
         superuser: form.ticked("is_superuser"),
         ..NewUserView::default()
     };
-    // The same rules `create_user` applies, checked first so every problem shows at once.
+    // The same rules the service applies, checked first so every problem shows at once.
     view.username_error = user_rules::check_username(username).err().map(str::to_string);
     view.password_error = password::check_policy(password).err().map(|e| e.message());
     if password != confirm {
@@ -248,22 +244,22 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
     if view.username_error.is_some() || view.password_error.is_some() || view.confirm_error.is_some() {
         return Ok(new_user_page(visitor, &view));
     }
-    let new_user = NewUser { username, password, is_active: view.active, is_superuser: view.superuser, optins: None };
-    match api_users::create_user(app, req.now_ms, new_user).await {
+    let new_user = NewUser { username, password, optins: None };
+    match users::create_as_admin(services, &req.call(), admin, new_user, view.active, view.superuser).await {
         Ok(_) => Ok(redirect("/admin?done=created")),
-        Err(CreateUserError::UsernameTaken) => {
+        Err(UserError::UsernameTaken) => {
             view.username_error = Some("This username is taken.".into());
             Ok(new_user_page(visitor, &view))
         }
-        Err(CreateUserError::Username(message)) => {
+        Err(UserError::Username(message)) => {
             view.username_error = Some(message.into());
             Ok(new_user_page(visitor, &view))
         }
-        Err(CreateUserError::Password(err)) => {
+        Err(UserError::Password(err)) => {
             view.password_error = Some(err.message());
             Ok(new_user_page(visitor, &view))
         }
-        Err(CreateUserError::Failed(err)) => Err(err),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -294,6 +290,18 @@ fn new_password_inputs<'a>(
         ..Input::new("confirm_password", "Confirm Password", "password")
     };
     (password, confirm)
+}
+
+/// GET /admin/users/{id}
+pub async fn edit(
+    _: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    Ok(edit_page(visitor, &user, &EditView::default()))
 }
 
 fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
@@ -352,58 +360,50 @@ fn edit_view(visitor: &Visitor, user: &User, view: &EditView) -> Markup {
 }
 
 /// POST /admin/users/{id} — the Active and Superuser flags.
-async fn update_flags(req: &mut Req, app: &App, visitor: &Visitor, mut user: User) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn update_flags(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
-    let fields = PatchFields {
-        sets_password: false,
-        is_active: Some(form.ticked("is_active")),
-        is_superuser: Some(form.ticked("is_superuser")),
-    };
-    if let Err(denied) = user_rules::check_patch(actor(visitor), &user.id, fields) {
-        return Ok(edit_page(
-            visitor,
-            &user,
-            &EditView { flags_error: Some(denied_message(denied)), ..EditView::default() },
-        ));
-    }
-    // The page's own guard: an admin cannot take away their own rights by a stray click.
-    if user.id == visitor.user.id && fields.is_superuser == Some(false) {
+    let (is_active, is_superuser) = (form.ticked("is_active"), form.ticked("is_superuser"));
+    // The page's own guard: an admin cannot take away their own rights by a stray click. (A
+    // self-deactivation is refused by the service's rules, with its own message.)
+    if user.id == visitor.user.id && is_active && !is_superuser {
         let message = "You can't remove your own superuser rights.";
         return Ok(edit_page(visitor, &user, &EditView { flags_error: Some(message), ..EditView::default() }));
     }
-    let was_active = user.active();
-    api_users::apply_account_changes(&mut user, None, fields)?;
-    api_users::save_user(app, &mut user, was_active, false, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms)
-        .await?;
-    Ok(redirect("/admin?done=updated"))
-}
-
-fn denied_message(denied: Denied) -> &'static str {
-    match denied {
-        Denied::DeactivateSelf => "You can't deactivate your own account.",
-        Denied::DeleteSelf => "You can't delete your own account.",
-        other => other.detail(),
+    let changes =
+        UserChanges { is_active: Some(is_active), is_superuser: Some(is_superuser), ..UserChanges::default() };
+    match users::update(services, &req.call(), admin, &user.id, changes).await {
+        Ok(_) => Ok(redirect("/admin?done=updated")),
+        Err(UserError::Denied(denied)) => {
+            Ok(edit_page(visitor, &user, &EditView { flags_error: Some(denied_text(denied)), ..EditView::default() }))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
 /// POST /admin/users/{id}/password — a new password chosen by the admin.
-async fn reset_password(req: &mut Req, app: &App, visitor: &Visitor, mut user: User) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn reset_password(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
     let (password, confirm) = (form.text("password"), form.text("confirm_password"));
-    let fields = PatchFields { sets_password: true, ..PatchFields::default() };
-    if let Err(denied) = user_rules::check_patch(actor(visitor), &user.id, fields) {
-        return Ok(edit_page(
-            visitor,
-            &user,
-            &EditView { password_error: Some(denied_message(denied)), ..EditView::default() },
-        ));
-    }
     let view = EditView {
         password_error: password::check_policy(password).err().map(|e| e.message()),
         confirm_error: (password != confirm).then_some("Passwords do not match."),
@@ -412,11 +412,28 @@ async fn reset_password(req: &mut Req, app: &App, visitor: &Visitor, mut user: U
     if view.password_error.is_some() || view.confirm_error.is_some() {
         return Ok(edit_page(visitor, &user, &view));
     }
-    let was_active = user.active();
-    api_users::apply_account_changes(&mut user, Some(password), fields)?;
-    api_users::save_user(app, &mut user, was_active, true, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms)
-        .await?;
-    Ok(redirect("/admin?done=password"))
+    let changes = UserChanges { password: Some(password.to_string()), ..UserChanges::default() };
+    match users::update(services, &req.call(), admin, &user.id, changes).await {
+        Ok(_) => Ok(redirect("/admin?done=password")),
+        Err(UserError::Denied(denied)) => Ok(edit_page(
+            visitor,
+            &user,
+            &EditView { password_error: Some(denied_text(denied)), ..EditView::default() },
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// GET /admin/users/{id}/delete
+pub async fn confirm_delete(
+    _: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    Ok(delete_page(visitor, &user, None))
 }
 
 fn delete_page(visitor: &Visitor, user: &User, error: Option<&str>) -> Response {
@@ -437,15 +454,22 @@ fn delete_view(visitor: &Visitor, user: &User, error: Option<&str>) -> Markup {
 }
 
 /// POST /admin/users/{id}/delete — erases the user and all it owns (deviation 8).
-async fn delete(req: &mut Req, app: &App, visitor: &Visitor, user: User) -> ApiResult<Response> {
-    if let Err(refused) = visitor_form(req, app, visitor).await {
+pub async fn delete(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    if let Err(denied) = user_rules::check_delete(actor(visitor), &user.id) {
-        return Ok(delete_page(visitor, &user, Some(denied_message(denied))));
+    match users::delete(services, admin, &user.id).await {
+        Ok(()) => Ok(redirect("/admin?done=deleted")),
+        Err(UserError::Denied(denied)) => Ok(delete_page(visitor, &user, Some(denied_text(denied)))),
+        Err(err) => Err(err.into()),
     }
-    db::users::delete_with_everything(&app.db, &user.id).await?;
-    Ok(redirect("/admin?done=deleted"))
 }
 
 #[cfg(test)]
@@ -457,7 +481,7 @@ mod tests {
     fn the_user_list_escapes_names_ids_and_the_search() {
         let visitor = visitor();
         let other = user(&hostile("user-id"), &hostile("user-name"), false);
-        let me = user(&visitor.user.id, &visitor.user.username, true);
+        let me = user(visitor.user.id.as_str(), &visitor.user.username, true);
         let users = [other, me];
         let search = hostile("search");
         let listing = UserList { users: &users, total: 120, page: 2, search: Some(&search) };

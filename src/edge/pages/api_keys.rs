@@ -2,32 +2,25 @@
 //! form that created it (never in a URL), and listed masked afterwards, as Langflow does.
 
 use super::layout::{self, Input, Section};
-use super::{html, not_found, redirect, visitor_form, Visitor};
-use crate::core::ids;
-use crate::db::api_keys::{self as key_rows, ApiKey};
+use super::{html, redirect, visitor_form, PageError, PageResult, Visitor};
+use crate::core::ids::ApiKeyId;
+use crate::edge::http::Params;
 use crate::edge::http::Req;
-use crate::edge::routes::api_keys as api_keys_api;
-use crate::edge::App;
-use crate::error::ApiResult;
+use crate::service::api_keys::{self, ApiKey, ApiKeyError, ListedKey};
+use crate::service::Services;
 use maud::{html, Markup};
 use worker::Response;
 
-pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
-    match (is_post, rest) {
-        (false, []) => list(req, app, visitor, &ListView::default()).await,
-        (true, []) => create(req, app, visitor).await,
-        (is_post, [id, "delete"]) => {
-            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
-            let keys = key_rows::list_for_user(&app.db, &visitor.user.id).await?;
-            let Some(key) = keys.into_iter().find(|k| k.id == id) else { return Ok(not_found(Some(visitor))) };
-            if is_post {
-                delete(req, app, visitor, &key).await
-            } else {
-                Ok(delete_page(visitor, &key))
-            }
-        }
-        _ => Ok(not_found(Some(visitor))),
-    }
+/// The visitor's key named by the path; anything else is 404.
+async fn owned_key(
+    req: &Req,
+    services: &Services,
+    visitor: &Visitor,
+    params: &Params<'_>,
+) -> Result<ApiKey, PageError> {
+    let id = ApiKeyId::parse(params.get("api_key_id")).ok_or(ApiKeyError::NotFound)?;
+    let keys = api_keys::list(services, &req.call(), &visitor.principal()).await?;
+    Ok(keys.into_iter().map(|listed| listed.key).find(|k| k.id == id).ok_or(ApiKeyError::NotFound)?)
 }
 
 #[derive(Default)]
@@ -42,26 +35,22 @@ fn key_label(key: &ApiKey) -> String {
     key.name.as_deref().filter(|n| !n.is_empty()).unwrap_or("Untitled key").to_string()
 }
 
-async fn list(req: &Req, app: &App, visitor: &Visitor, view: &ListView<'_>) -> ApiResult<Response> {
-    let keys = key_rows::list_for_user(&app.db, &visitor.user.id).await?;
+/// GET /settings/api-keys
+pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    list_with(req, services, visitor, &ListView::default()).await
+}
+
+async fn list_with(req: &Req, services: &Services, visitor: &Visitor, view: &ListView<'_>) -> PageResult {
+    let keys: Vec<ListedKey> = api_keys::list(services, &req.call(), &visitor.principal()).await?;
     let notice = match req.query_param("done") {
         Some("deleted") => Some("The API key was deleted. Clients using it can no longer sign in with it."),
         _ => None,
     };
-    let now = req.now_secs();
-    let masked = |key: &ApiKey| api_keys_api::masked_key(app, key, now);
     let status = if view.name_error.is_some() { 400 } else { 200 };
-    Ok(html(status, keys_view(visitor, &keys, masked, view, notice)))
+    Ok(html(status, keys_view(visitor, &keys, view, notice)))
 }
 
-/// The page, with each key shown as `masked` gives it.
-fn keys_view(
-    visitor: &Visitor,
-    keys: &[ApiKey],
-    masked: impl Fn(&ApiKey) -> String,
-    view: &ListView,
-    notice: Option<&str>,
-) -> Markup {
+fn keys_view(visitor: &Visitor, keys: &[ListedKey], view: &ListView, notice: Option<&str>) -> Markup {
     let name = Input {
         value: view.name,
         error: view.name_error,
@@ -111,11 +100,11 @@ fn keys_view(
                         }
                     }
                     tbody {
-                        @for key in keys {
+                        @for ListedKey { key, masked } in keys {
                             @let label = key_label(key);
                             tr {
                                 td data-label="Name" { (label) }
-                                td data-label="Key" { code { (masked(key)) } }
+                                td data-label="Key" { code { (masked) } }
                                 td data-label="Created" { (layout::when(Some(&key.created_at))) }
                                 td data-label="Last used" { (layout::when(key.last_used_at.as_deref())) }
                                 td data-label="Uses" { (key.total_uses) }
@@ -135,20 +124,30 @@ fn keys_view(
 }
 
 /// POST /settings/api-keys — creates a key and shows it in this answer only.
-async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn create(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
     let name = form.text("name").trim();
-    if api_keys_api::check_name(Some(name)).is_err() {
-        let view = ListView { name, name_error: Some("Use at most 255 characters."), created: None };
-        return list(req, app, visitor, &view).await;
-    }
     let stored_name = (!name.is_empty()).then_some(name);
-    let (_, plaintext) = api_keys_api::create_key(app, &visitor.user.id, stored_name, None, req.now_secs()).await?;
+    let created = match api_keys::create(services, &req.call(), &visitor.principal(), stored_name, None).await {
+        Ok(created) => created,
+        Err(ApiKeyError::NameTooLong) => {
+            let view = ListView { name, name_error: Some("Use at most 255 characters."), created: None };
+            return list_with(req, services, visitor, &view).await;
+        }
+        Err(err) => return Err(err.into()),
+    };
     let shown_name = stored_name.unwrap_or("Untitled key");
-    list(req, app, visitor, &ListView { created: Some((shown_name, &plaintext)), ..ListView::default() }).await
+    let view = ListView { created: Some((shown_name, &created.plaintext)), ..ListView::default() };
+    list_with(req, services, visitor, &view).await
+}
+
+/// GET /settings/api-keys/{id}/delete
+pub async fn confirm_delete(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let key = owned_key(req, services, visitor, params).await?;
+    Ok(delete_page(visitor, &key))
 }
 
 fn delete_page(visitor: &Visitor, key: &ApiKey) -> Response {
@@ -169,22 +168,23 @@ fn delete_view(visitor: &Visitor, key: &ApiKey) -> Markup {
 }
 
 /// POST /settings/api-keys/{id}/delete
-async fn delete(req: &mut Req, app: &App, visitor: &Visitor, key: &ApiKey) -> ApiResult<Response> {
-    if let Err(refused) = visitor_form(req, app, visitor).await {
+pub async fn delete(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let key = owned_key(req, services, visitor, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    key_rows::delete_for_user(&app.db, &key.id, &visitor.user.id).await?;
+    api_keys::delete(services, &visitor.principal(), &key.id).await?;
     Ok(redirect("/settings/api-keys?done=deleted"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, visitor};
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, id, visitor};
 
     fn key(tag: &str, name: Option<String>) -> ApiKey {
         ApiKey {
-            id: hostile(&format!("{tag}-id")),
+            id: id(&hostile(&format!("{tag}-id"))),
             name,
             created_at: "2026-11-27T13:27:14Z".to_string(),
             last_used_at: None,
@@ -192,7 +192,7 @@ mod tests {
             is_active: 1,
             expires_at: None,
             api_key: String::new(),
-            user_id: "owner".to_string(),
+            user_id: id("owner"),
         }
     }
 
@@ -202,8 +202,8 @@ mod tests {
         let (typed, name_error) = (hostile("typed"), hostile("name-error"));
         let (created, plaintext) = (hostile("created-name"), hostile("plaintext"));
         let view = ListView { name: &typed, name_error: Some(&name_error), created: Some((&created, &plaintext)) };
-        let masked = |key: &ApiKey| hostile(&format!("mask-{}", key.total_uses));
-        let html = keys_view(&visitor(), &keys, masked, &view, None).into_string();
+        let keys = keys.map(|key| ListedKey { masked: hostile(&format!("mask-{}", key.total_uses)), key });
+        let html = keys_view(&visitor(), &keys, &view, None).into_string();
         // The name cell and the Delete link's hidden words.
         assert_escaped(&html, "key-name", 2);
         assert_escaped(&html, "named-id", 1);

@@ -2,53 +2,21 @@
 //! functions as `/api/v1/flows` (owner-scoped, Langflow's naming and validation).
 
 use super::layout::{self, Input, Section};
-use super::{html, not_found, redirect, visitor_form, Visitor};
-use crate::core::ids;
-use crate::core::request_body::JsonBody;
-use crate::db::flows::{self as flow_rows, Flow};
+use super::messages::flow_name_text;
+use super::{html, redirect, visitor_form, PageError, PageResult, Visitor};
+use crate::core::ids::FlowId;
+use crate::db::flows::Flow;
+use crate::edge::http::Params;
 use crate::edge::http::Req;
-use crate::edge::routes::flows as api_flows;
-use crate::edge::App;
-use crate::error::{ApiError, ApiResult};
+use crate::service::flows::{self, FlowChanges, FlowError};
+use crate::service::Services;
 use maud::{html, Markup};
-use serde_json::{Map, Value};
 use worker::{Headers, Response};
 
-pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
-    match (is_post, rest) {
-        (false, []) => list(req, app, visitor, &CreateView::default()).await,
-        (true, []) => create(req, app, visitor).await,
-        (is_post, [id, action @ ..]) => {
-            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
-            let Some(flow) = flow_rows::find_owned(&app.db, &id, &visitor.user.id).await? else {
-                return Ok(not_found(Some(visitor)));
-            };
-            match (is_post, action) {
-                (false, []) => Ok(flow_page(req, visitor, &flow, &flow.name, None)),
-                (true, []) => rename(req, app, visitor, flow).await,
-                (false, ["json"]) => download(&flow),
-                (false, ["delete"]) => Ok(delete_page(visitor, &flow)),
-                (true, ["delete"]) => delete(req, app, visitor, flow).await,
-                _ => Ok(not_found(Some(visitor))),
-            }
-        }
-    }
-}
-
-/// A JSON body with the given text fields, for the shared flow functions.
-fn fields(pairs: &[(&str, &str)]) -> JsonBody {
-    JsonBody(pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect::<Map<_, _>>())
-}
-
-/// The API's words for a refused name, as the form shows them.
-fn name_error(err: &ApiError) -> Option<String> {
-    match err {
-        ApiError::Http { status: 400 | 413 | 422, body, .. } => Some(match body.get("detail") {
-            Some(Value::String(text)) => text.clone(),
-            _ => "This name cannot be used.".to_string(),
-        }),
-        _ => None,
-    }
+/// The visitor's flow named by the path; anything else (not a UUID, someone else's) is 404.
+async fn owned_flow(services: &Services, visitor: &Visitor, params: &Params<'_>) -> Result<Flow, PageError> {
+    let id = FlowId::parse(params.get("flow_id")).ok_or(FlowError::NotFound)?;
+    Ok(flows::get(services, &visitor.principal(), &id).await?)
 }
 
 #[derive(Default)]
@@ -58,8 +26,13 @@ struct CreateView<'a> {
     name_error: Option<String>,
 }
 
-async fn list(req: &Req, app: &App, visitor: &Visitor, view: &CreateView<'_>) -> ApiResult<Response> {
-    let flows = flow_rows::list_owned(&app.db, &visitor.user.id, None, false).await?;
+/// GET /flows
+pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    list_with(req, services, visitor, &CreateView::default()).await
+}
+
+async fn list_with(req: &Req, services: &Services, visitor: &Visitor, view: &CreateView<'_>) -> PageResult {
+    let flows = flows::list(services, &visitor.principal(), None, false).await?;
     let notice = match req.query_param("done") {
         Some("deleted") => Some("The flow was deleted."),
         _ => None,
@@ -126,8 +99,8 @@ fn flows_view(visitor: &Visitor, flows: &[Flow], view: &CreateView, notice: Opti
 }
 
 /// POST /flows — a new empty flow; a taken name becomes `name (1)`, as in the API.
-async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn create(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -135,22 +108,29 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
     let mut view = CreateView { name, description, name_error: None };
     if name.is_empty() {
         view.name_error = Some("Enter a name for the flow.".into());
-        return list(req, app, visitor, &view).await;
+        return list_with(req, services, visitor, &view).await;
     }
-    let mut body = vec![("name", name)];
-    if !description.is_empty() {
-        body.push(("description", description));
-    }
-    match api_flows::create_owned(app, &visitor.user.id, &fields(&body), req.now_ms).await {
+    let changes = FlowChanges {
+        name: Some(name.to_string()),
+        description: (!description.is_empty()).then(|| Some(description.to_string())),
+        ..FlowChanges::default()
+    };
+    match flows::create(services, &req.call(), &visitor.principal(), changes).await {
         Ok(flow) => Ok(redirect(&format!("/flows/{}?done=created", flow.id))),
-        Err(err) => match name_error(&err) {
+        Err(err) => match flow_name_text(&err) {
             Some(message) => {
                 view.name_error = Some(message);
-                list(req, app, visitor, &view).await
+                list_with(req, services, visitor, &view).await
             }
-            None => Err(err),
+            None => Err(err.into()),
         },
     }
+}
+
+/// GET /flows/{id}
+pub async fn show(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    Ok(flow_page(req, visitor, &flow, &flow.name, None))
 }
 
 fn flow_page(req: &Req, visitor: &Visitor, flow: &Flow, name_value: &str, name_error: Option<&str>) -> Response {
@@ -159,7 +139,7 @@ fn flow_page(req: &Req, visitor: &Visitor, flow: &Flow, name_value: &str, name_e
         Some("renamed") => Some("The flow was renamed."),
         _ => None,
     };
-    let json = serde_json::to_string_pretty(&api_flows::flow_read(flow)).unwrap_or_default();
+    let json = serde_json::to_string_pretty(&flows::langflow_json(flow)).unwrap_or_default();
     let status = if name_error.is_some() { 400 } else { 200 };
     html(status, flow_view(visitor, flow, &json, notice, name_value, name_error))
 }
@@ -202,8 +182,9 @@ fn flow_view(
 }
 
 /// POST /flows/{id} — a new name, validated as `PATCH /api/v1/flows/{id}`.
-async fn rename(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn rename(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -211,22 +192,21 @@ async fn rename(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiR
     if name.is_empty() {
         return Ok(flow_page(req, visitor, &flow, name, Some("Enter a name for the flow.")));
     }
-    match api_flows::update_owned(app, &visitor.user.id, &flow.id, &fields(&[("name", name)]), req.now_ms).await {
+    let changes = FlowChanges { name: Some(name.to_string()), ..FlowChanges::default() };
+    match flows::update(services, &req.call(), &visitor.principal(), &flow.id, changes).await {
         Ok(updated) => Ok(redirect(&format!("/flows/{}?done=renamed", updated.id))),
-        Err(err) => match name_error(&err) {
-            Some(message) if message == "Flow name must be unique" => {
-                Ok(flow_page(req, visitor, &flow, name, Some("You already have a flow with this name.")))
-            }
+        Err(err) => match flow_name_text(&err) {
             Some(message) => Ok(flow_page(req, visitor, &flow, name, Some(&message))),
-            None => Err(err),
+            None => Err(err.into()),
         },
     }
 }
 
 /// GET /flows/{id}/json — the flow as Langflow exports it (FlowRead), as a file.
-fn download(flow: &Flow) -> ApiResult<Response> {
-    let json =
-        serde_json::to_string_pretty(&api_flows::flow_read(flow)).map_err(|e| ApiError::internal(e.to_string()))?;
+pub async fn download(_: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = &owned_flow(services, visitor, params).await?;
+    let json = serde_json::to_string_pretty(&flows::langflow_json(flow))
+        .map_err(|e| crate::service::Failure::Internal(e.to_string()))?;
     let file: String =
         flow.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let headers = Headers::new();
@@ -238,6 +218,12 @@ fn download(flow: &Flow) -> ApiResult<Response> {
     let _ = headers.set("content-security-policy", super::CONTENT_SECURITY_POLICY);
     let _ = headers.set("cache-control", "no-store");
     Ok(Response::builder().with_status(200).with_headers(headers).fixed(json.into_bytes()))
+}
+
+/// GET /flows/{id}/delete
+pub async fn confirm_delete(_: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    Ok(delete_page(visitor, &flow))
 }
 
 fn delete_page(visitor: &Visitor, flow: &Flow) -> Response {
@@ -258,11 +244,12 @@ fn delete_view(visitor: &Visitor, flow: &Flow) -> Markup {
 }
 
 /// POST /flows/{id}/delete
-async fn delete(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiResult<Response> {
-    if let Err(refused) = visitor_form(req, app, visitor).await {
+pub async fn delete(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    flow_rows::delete_owned(&app.db, &flow.id, &visitor.user.id).await?;
+    flows::delete(services, &visitor.principal(), &flow.id).await?;
     Ok(redirect("/flows?done=deleted"))
 }
 
@@ -272,13 +259,15 @@ mod tests {
     use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, visitor};
 
     fn flow(tag: &str) -> Flow {
-        Flow {
-            id: hostile(&format!("{tag}-id")),
-            name: hostile(&format!("{tag}-name")),
-            description: Some(hostile(&format!("{tag}-description"))),
-            updated_at: Some("2026-11-27T13:27:14Z".to_string()),
-            ..Flow::default()
-        }
+        serde_json::from_value(serde_json::json!({
+            "id": hostile(&format!("{tag}-id")),
+            "name": hostile(&format!("{tag}-name")),
+            "description": hostile(&format!("{tag}-description")),
+            "updated_at": "2026-11-27T13:27:14Z",
+            "access_type": "PRIVATE",
+            "flow_type": "workflow",
+        }))
+        .expect("a flow row")
     }
 
     #[test]
