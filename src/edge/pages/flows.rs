@@ -1,7 +1,7 @@
 //! `/flows`: the visitor's own flows (create, rename, view the JSON, delete), through the same
 //! functions as `/api/v1/flows` (owner-scoped, Langflow's naming and validation).
 
-use super::layout::{self, esc, Input, Section};
+use super::layout::{self, Input, Section};
 use super::messages::flow_name_text;
 use super::{html, redirect, visitor_form, PageError, PageResult, Visitor};
 use crate::core::ids::FlowId;
@@ -10,6 +10,7 @@ use crate::edge::http::Params;
 use crate::edge::http::Req;
 use crate::service::flows::{self, FlowChanges, FlowError};
 use crate::service::Services;
+use maud::{html, Markup};
 use worker::{Headers, Response};
 
 /// The visitor's flow named by the path; anything else (not a UUID, someone else's) is 404.
@@ -33,30 +34,14 @@ pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Par
 async fn list_with(req: &Req, services: &Services, visitor: &Visitor, view: &CreateView<'_>) -> PageResult {
     let flows = flows::list(services, &visitor.principal(), None, false).await?;
     let notice = match req.query_param("done") {
-        Some("deleted") => layout::notice_ok("The flow was deleted."),
-        _ => String::new(),
+        Some("deleted") => Some("The flow was deleted."),
+        _ => None,
     };
-    let mut rows = String::new();
-    for flow in &flows {
-        let name = esc(&flow.name);
-        rows.push_str(&format!(
-            "<tr>\n<td data-label=\"Name\"><a href=\"/flows/{id}\">{name}</a></td>\n\
-             <td data-label=\"Description\">{description}</td>\n<td data-label=\"Updated\">{updated}</td>\n\
-             <td class=\"actions-cell\"><a class=\"link-danger\" href=\"/flows/{id}/delete\">Delete<span class=\"visually-hidden\"> {name}</span></a></td>\n</tr>\n",
-            id = flow.id,
-            description = flow.description.as_deref().map(esc).unwrap_or_default(),
-            updated = layout::when(flow.updated_at.as_deref()),
-        ));
-    }
-    let table = if flows.is_empty() {
-        "<p class=\"empty\">No flows yet. Create one above.</p>".to_string()
-    } else {
-        format!(
-            "<table class=\"stack\">\n<caption class=\"visually-hidden\">Your flows</caption>\n<thead><tr><th scope=\"col\">Name</th>\
-             <th scope=\"col\">Description</th><th scope=\"col\">Updated</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n\
-             <tbody>\n{rows}</tbody>\n</table>"
-        )
-    };
+    let status = if view.name_error.is_some() { 400 } else { 200 };
+    Ok(html(status, flows_view(visitor, &flows, view, notice)))
+}
+
+fn flows_view(visitor: &Visitor, flows: &[Flow], view: &CreateView, notice: Option<&str>) -> Markup {
     let name = Input {
         value: view.name,
         required: true,
@@ -64,17 +49,53 @@ async fn list_with(req: &Req, services: &Services, visitor: &Visitor, view: &Cre
         ..Input::new("name", "Name", "text")
     };
     let description = Input { value: view.description, ..Input::new("description", "Description", "text") };
-    let body = format!(
-        "<div class=\"page-head\"><h1>Flows</h1></div>\n{notice}\
-         <form class=\"card\" method=\"post\" action=\"/flows\" novalidate>{token}\n<h2>New flow</h2>\n\
-         <div class=\"inline-form\">{name}{description}<button type=\"submit\" class=\"btn btn-primary\">Create flow</button></div>\n</form>\n\
-         <div class=\"table-wrap\">{table}</div>\n",
-        token = layout::token_input(visitor),
-        name = name.render(),
-        description = description.render(),
-    );
-    let status = if view.name_error.is_some() { 400 } else { 200 };
-    Ok(html(status, layout::page("Flows", Some(visitor), Section::Flows, &body)))
+    let body = html! {
+        div class="page-head" { h1 { "Flows" } }
+        @if let Some(notice) = notice {
+            (layout::notice_ok(notice))
+        }
+        form class="card" method="post" action="/flows" novalidate {
+            (layout::token_input(visitor))
+            h2 { "New flow" }
+            div class="inline-form" {
+                (name.render())
+                (description.render())
+                button type="submit" class="btn btn-primary" { "Create flow" }
+            }
+        }
+        div class="table-wrap" {
+            @if flows.is_empty() {
+                p class="empty" { "No flows yet. Create one above." }
+            } @else {
+                table class="stack" {
+                    caption class="visually-hidden" { "Your flows" }
+                    thead {
+                        tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Description" }
+                            th scope="col" { "Updated" }
+                            th scope="col" { span class="visually-hidden" { "Actions" } }
+                        }
+                    }
+                    tbody {
+                        @for flow in flows {
+                            tr {
+                                td data-label="Name" { a href={ "/flows/" (flow.id) } { (flow.name) } }
+                                td data-label="Description" { (flow.description.as_deref().unwrap_or_default()) }
+                                td data-label="Updated" { (layout::when(flow.updated_at.as_deref())) }
+                                td class="actions-cell" {
+                                    a class="link-danger" href={ "/flows/" (flow.id) "/delete" } {
+                                        "Delete" span class="visually-hidden" { " " (flow.name) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout::page("Flows", Some(visitor), Section::Flows, body)
 }
 
 /// POST /flows — a new empty flow; a taken name becomes `name (1)`, as in the API.
@@ -114,27 +135,50 @@ pub async fn show(req: &mut Req, services: &Services, visitor: &Visitor, params:
 
 fn flow_page(req: &Req, visitor: &Visitor, flow: &Flow, name_value: &str, name_error: Option<&str>) -> Response {
     let notice = match req.query_param("done") {
-        Some("created") => layout::notice_ok("The flow was created."),
-        Some("renamed") => layout::notice_ok("The flow was renamed."),
-        _ => String::new(),
+        Some("created") => Some("The flow was created."),
+        Some("renamed") => Some("The flow was renamed."),
+        _ => None,
     };
     let json = serde_json::to_string_pretty(&flows::langflow_json(flow)).unwrap_or_default();
+    let status = if name_error.is_some() { 400 } else { 200 };
+    html(status, flow_view(visitor, flow, &json, notice, name_value, name_error))
+}
+
+fn flow_view(
+    visitor: &Visitor,
+    flow: &Flow,
+    json: &str,
+    notice: Option<&str>,
+    name_value: &str,
+    name_error: Option<&str>,
+) -> Markup {
     let name = Input { value: name_value, required: true, error: name_error, ..Input::new("name", "Name", "text") };
-    let body = format!(
-        "<p><a href=\"/flows\">← Back to flows</a></p>\n<div class=\"page-head\"><h1>{title}</h1>\n\
-         <div class=\"actions\"><a class=\"btn\" href=\"/flows/{id}/json\" download>Download JSON</a>\n\
-         <a class=\"btn btn-danger\" href=\"/flows/{id}/delete\">Delete flow</a></div></div>\n{notice}\
-         <form class=\"card\" method=\"post\" action=\"/flows/{id}\" novalidate>{token}\n<h2>Rename</h2>\n\
-         <div class=\"inline-form\">{name}<button type=\"submit\" class=\"btn btn-primary\">Rename</button></div>\n</form>\n\
-         <section class=\"card\" aria-labelledby=\"json-title\">\n<h2 id=\"json-title\">Flow JSON</h2>\n\
-         <pre class=\"json\" tabindex=\"0\" aria-labelledby=\"json-title\">{json}</pre>\n</section>\n",
-        title = esc(&flow.name),
-        id = flow.id,
-        token = layout::token_input(visitor),
-        name = name.render(),
-        json = esc(&json),
-    );
-    html(if name_error.is_some() { 400 } else { 200 }, layout::page(&flow.name, Some(visitor), Section::Flows, &body))
+    let body = html! {
+        p { a href="/flows" { "← Back to flows" } }
+        div class="page-head" {
+            h1 { (flow.name) }
+            div class="actions" {
+                a class="btn" href={ "/flows/" (flow.id) "/json" } download { "Download JSON" }
+                a class="btn btn-danger" href={ "/flows/" (flow.id) "/delete" } { "Delete flow" }
+            }
+        }
+        @if let Some(notice) = notice {
+            (layout::notice_ok(notice))
+        }
+        form class="card" method="post" action={ "/flows/" (flow.id) } novalidate {
+            (layout::token_input(visitor))
+            h2 { "Rename" }
+            div class="inline-form" {
+                (name.render())
+                button type="submit" class="btn btn-primary" { "Rename" }
+            }
+        }
+        section class="card" aria-labelledby="json-title" {
+            h2 id="json-title" { "Flow JSON" }
+            pre class="json" tabindex="0" aria-labelledby="json-title" { (json) }
+        }
+    };
+    layout::page(&flow.name, Some(visitor), Section::Flows, body)
 }
 
 /// POST /flows/{id} — a new name, validated as `PATCH /api/v1/flows/{id}`.
@@ -183,6 +227,10 @@ pub async fn confirm_delete(_: &mut Req, services: &Services, visitor: &Visitor,
 }
 
 fn delete_page(visitor: &Visitor, flow: &Flow) -> Response {
+    html(200, delete_view(visitor, flow))
+}
+
+fn delete_view(visitor: &Visitor, flow: &Flow) -> Markup {
     let body = layout::confirm(
         visitor,
         &format!("Delete {}?", flow.name),
@@ -192,7 +240,7 @@ fn delete_page(visitor: &Visitor, flow: &Flow) -> Response {
         &format!("/flows/{}", flow.id),
         None,
     );
-    html(200, layout::page("Delete flow", Some(visitor), Section::Flows, &body))
+    layout::page("Delete flow", Some(visitor), Section::Flows, body)
 }
 
 /// POST /flows/{id}/delete
@@ -203,4 +251,67 @@ pub async fn delete(req: &mut Req, services: &Services, visitor: &Visitor, param
     }
     flows::delete(services, &visitor.principal(), &flow.id).await?;
     Ok(redirect("/flows?done=deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, visitor};
+
+    fn flow(tag: &str) -> Flow {
+        serde_json::from_value(serde_json::json!({
+            "id": hostile(&format!("{tag}-id")),
+            "name": hostile(&format!("{tag}-name")),
+            "description": hostile(&format!("{tag}-description")),
+            "updated_at": "2026-11-27T13:27:14Z",
+            "access_type": "PRIVATE",
+            "flow_type": "workflow",
+        }))
+        .expect("a flow row")
+    }
+
+    #[test]
+    fn the_flow_list_escapes_names_descriptions_ids_and_the_form() {
+        let flows = [flow("first"), flow("second")];
+        let (name, description, name_error) = (hostile("new-name"), hostile("new-description"), hostile("name-error"));
+        let view = CreateView { name: &name, description: &description, name_error: Some(name_error) };
+        let html = flows_view(&visitor(), &flows, &view, Some("The flow was deleted.")).into_string();
+        for tag in ["first", "second"] {
+            // The link and the Delete link's hidden words.
+            assert_escaped(&html, &format!("{tag}-name"), 2);
+            assert_escaped(&html, &format!("{tag}-description"), 1);
+            // The link and the Delete link.
+            assert_escaped(&html, &format!("{tag}-id"), 2);
+        }
+        assert!(html.contains(&format!("<a href=\"/flows/{}\">{}</a>", escaped("first-id"), escaped("first-name"))));
+        for tag in ["new-name", "new-description", "name-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains("<div class=\"notice notice-ok\" role=\"status\">The flow was deleted.</div>"));
+    }
+
+    #[test]
+    fn the_flow_page_escapes_the_name_id_json_and_form() {
+        let flow = flow("flow");
+        let json = format!("{{\"name\": \"{}\"}}", hostile("json"));
+        let (typed, name_error) = (hostile("typed"), hostile("name-error"));
+        let html = flow_view(&visitor(), &flow, &json, None, &typed, Some(&name_error)).into_string();
+        // <title> and <h1>.
+        assert_escaped(&html, "flow-name", 2);
+        // Download, Delete and the form's action.
+        assert_escaped(&html, "flow-id", 3);
+        assert_escaped(&html, "json", 1);
+        assert_escaped(&html, "typed", 1);
+        assert_escaped(&html, "name-error", 1);
+        let pre = format!("aria-labelledby=\"json-title\">{{&quot;name&quot;: &quot;{}&quot;}}</pre>", escaped("json"));
+        assert!(html.contains(&pre));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let html = delete_view(&visitor(), &flow("flow")).into_string();
+        assert_escaped(&html, "flow-name", 1);
+        // The form's action and Cancel.
+        assert_escaped(&html, "flow-id", 2);
+    }
 }

@@ -2,7 +2,7 @@
 //! `POST /api/v1/login` (`service::sign_in`: rate limits, dummy-hash timing, deviation 2) and
 //! sets Langflow's cookies exactly as it does.
 
-use super::layout::{self, esc, Input, Section};
+use super::layout::{self, Input, Section};
 use super::{error_response, form_refused, html, read_form, redirect, visitor, PageResult, Visitor};
 use crate::core::html::safe_next;
 use crate::edge::cookies::{self, Issued};
@@ -11,6 +11,7 @@ use crate::edge::http::Params;
 use crate::edge::http::{self, Req};
 use crate::service::sign_in::{self, SignInError};
 use crate::service::Services;
+use maud::{html, Markup};
 use worker::Response;
 
 /// A public page's answer, its errors as pages.
@@ -45,6 +46,10 @@ struct LoginView<'a> {
 }
 
 fn login_page(status: u16, view: &LoginView) -> Response {
+    html(status, login_view(view))
+}
+
+fn login_view(view: &LoginView) -> Markup {
     let username = Input {
         value: view.username,
         autocomplete: "username",
@@ -59,15 +64,18 @@ fn login_page(status: u16, view: &LoginView) -> Response {
         error: view.password_error,
         ..Input::new("password", "Password", "password")
     };
-    let body = format!(
-        "<div class=\"card\">\n<h1>Log in</h1>\n\
-         <form method=\"post\" action=\"/login\" novalidate>\n<input type=\"hidden\" name=\"next\" value=\"{next}\">\n\
-         {username}{password}<button type=\"submit\" class=\"btn btn-primary btn-block\">Log in</button>\n</form>\n</div>\n",
-        next = esc(view.next),
-        username = username.render(),
-        password = password.render(),
-    );
-    html(status, layout::page("Log in", None, Section::None, &body))
+    let body = html! {
+        div class="card" {
+            h1 { "Log in" }
+            form method="post" action="/login" novalidate {
+                input type="hidden" name="next" value=(view.next);
+                (username.render())
+                (password.render())
+                button type="submit" class="btn btn-primary btn-block" { "Log in" }
+            }
+        }
+    };
+    layout::page("Log in", None, Section::None, body)
 }
 
 /// GET /login — the form; a signed-in visitor (or anyone, with auto-login on) goes on to `next`.
@@ -142,18 +150,28 @@ pub async fn confirm_logout(req: &mut Req, services: &Services, _: &Params<'_>) 
         Ok(None) => return redirect("/login"),
         Err(err) => return error_response(None, err),
     };
-    let body = format!(
-        "<div class=\"card narrow\">\n<h1>Log out?</h1>\n<p>You are signed in as <strong>{name}</strong>.</p>\n\
-         <form method=\"post\" action=\"/logout\">{token}\n<div class=\"actions\">\
-         <button type=\"submit\" class=\"btn btn-primary\">Log out</button>\n<a class=\"btn\" href=\"/flows\">Cancel</a></div>\n</form>\n</div>\n",
-        name = esc(&visitor.user.username),
-        token = layout::token_input(&visitor),
-    );
-    let mut response = html(200, layout::page("Log out", Some(&visitor), Section::None, &body));
+    let mut response = html(200, logout_view(&visitor));
     for cookie in &visitor.new_cookies {
         http::set_cookie(&mut response, cookie);
     }
     response
+}
+
+fn logout_view(visitor: &Visitor) -> Markup {
+    let body = html! {
+        div class="card narrow" {
+            h1 { "Log out?" }
+            p { "You are signed in as " strong { (visitor.user.username) } "." }
+            form method="post" action="/logout" {
+                (layout::token_input(visitor))
+                div class="actions" {
+                    button type="submit" class="btn btn-primary" { "Log out" }
+                    a class="btn" href="/flows" { "Cancel" }
+                }
+            }
+        }
+    };
+    layout::page("Log out", Some(visitor), Section::None, body)
 }
 
 /// POST /logout — ends the session as `POST /api/v1/logout` does, then the login page.
@@ -174,4 +192,36 @@ pub async fn logout(req: &mut Req, services: &Services, _: &Params<'_>) -> Respo
         http::set_cookie(&mut response, &cookie);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, hostile, visitor};
+
+    #[test]
+    fn the_login_form_escapes_what_was_typed_and_its_errors() {
+        let (username, next) = (hostile("username"), hostile("next"));
+        let (username_error, password_error) = (hostile("username-error"), hostile("password-error"));
+        let view = LoginView {
+            username: &username,
+            next: &next,
+            username_error: Some(&username_error),
+            password_error: Some(&password_error),
+        };
+        let html = login_view(&view).into_string();
+        for tag in ["username", "next", "username-error", "password-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains("<form method=\"post\" action=\"/login\" novalidate>"));
+    }
+
+    #[test]
+    fn the_logout_confirmation_escapes_the_name_and_token() {
+        let html = logout_view(&visitor()).into_string();
+        // The top bar's two, and "You are signed in as".
+        assert_escaped(&html, "visitor-name", 3);
+        // The top bar's log-out form and this page's.
+        assert_escaped(&html, "form-token", 2);
+    }
 }

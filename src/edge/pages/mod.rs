@@ -31,7 +31,8 @@ use crate::edge::cookies::{self, Issued};
 use crate::edge::http::Params;
 use crate::service::auth::{self, Principal, Via};
 use crate::service::{sign_in, Services};
-use layout::{esc, Section};
+use layout::Section;
+use maud::Markup;
 pub use messages::{Message, PageError, PageResult};
 use worker::{Headers, Response};
 
@@ -199,12 +200,12 @@ fn add_page_headers(headers: &Headers) {
     let _ = headers.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
 }
 
-pub fn html(status: u16, body: String) -> Response {
+pub fn html(status: u16, page: Markup) -> Response {
     let headers = Headers::new();
     let _ = headers.set("content-type", "text/html; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
     add_page_headers(&headers);
-    Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
+    Response::builder().with_status(status).with_headers(headers).fixed(page.into_string().into_bytes())
 }
 
 /// 303 See Other: after a form post the browser follows with a GET.
@@ -238,14 +239,25 @@ pub async fn static_asset(req: &mut Req, _: &Services, params: &Params<'_>) -> R
 }
 
 pub fn error_page(visitor: Option<&Visitor>, status: u16, title: &str, message: &str) -> Response {
-    let home = if visitor.is_some() {
-        "<a href=\"/flows\">Go to your flows</a>"
-    } else {
-        "<a href=\"/login\">Go to the login page</a>"
+    html(status, error_view(visitor, title, message))
+}
+
+fn error_view(visitor: Option<&Visitor>, title: &str, message: &str) -> Markup {
+    // `maud::html!` by path: `html` here is the function that makes the response.
+    let body = maud::html! {
+        div class="card narrow" {
+            h1 { (title) }
+            p { (message) }
+            p {
+                @if visitor.is_some() {
+                    a href="/flows" { "Go to your flows" }
+                } @else {
+                    a href="/login" { "Go to the login page" }
+                }
+            }
+        }
     };
-    let body =
-        format!("<div class=\"card narrow\">\n<h1>{}</h1>\n<p>{}</p>\n<p>{home}</p>\n</div>", esc(title), esc(message));
-    html(status, layout::page(title, visitor, Section::None, &body))
+    layout::page(title, visitor, Section::None, body)
 }
 
 pub fn not_found(visitor: Option<&Visitor>) -> Response {
@@ -256,4 +268,98 @@ pub fn not_found(visitor: Option<&Visitor>) -> Response {
 pub fn error_response(visitor: Option<&Visitor>, err: PageError) -> Response {
     let Message { status, title, text } = err.0;
     error_page(visitor, status, title, &text)
+}
+
+/// Values for the page tests: records and a visitor holding text that breaks out of any element
+/// or attribute unless the template escapes it.
+#[cfg(test)]
+pub(crate) mod test_values {
+    use super::Visitor;
+    use crate::core::ids::SessionId;
+    use crate::db::users::User;
+    use serde::de::DeserializeOwned;
+
+    /// An id of any kind holding `text`, as a row read back from D1 may (ids are taken as stored).
+    pub fn id<T: DeserializeOwned>(text: &str) -> T {
+        serde_json::from_value(serde_json::Value::String(text.to_string())).expect("an id from text")
+    }
+
+    /// Markup that runs a script if it reaches the page as written; `tag` tells the fields apart.
+    pub fn hostile(tag: &str) -> String {
+        format!("\"><script>{tag}</script>&'")
+    }
+
+    /// `hostile(tag)` as the page must show it.
+    pub fn escaped(tag: &str) -> String {
+        format!("&quot;&gt;&lt;script&gt;{tag}&lt;/script&gt;&amp;'")
+    }
+
+    /// `tag`'s value appears `times` times in `page`, always escaped, and the only script element
+    /// is the layout's own.
+    #[track_caller]
+    pub fn assert_escaped(page: &str, tag: &str, times: usize) {
+        assert!(!page.contains(&hostile(tag)), "{tag} unescaped in:\n{page}");
+        assert!(!page.contains(&format!("<script>{tag}")), "{tag} unescaped in:\n{page}");
+        assert_eq!(page.matches(&escaped(tag)).count(), times, "{tag} escaped copies in:\n{page}");
+        assert!(page.matches("<script").count() <= 1, "a script element besides the layout's:\n{page}");
+    }
+
+    pub fn user(id: &str, username: &str, superuser: bool) -> User {
+        User {
+            id: self::id(id),
+            username: username.to_string(),
+            password: String::new(),
+            profile_image: None,
+            is_active: 1,
+            is_superuser: i64::from(superuser),
+            create_at: "2026-11-27T13:27:14.618351Z".to_string(),
+            updated_at: "2026-11-27T13:27:14.618351Z".to_string(),
+            last_login_at: None,
+            store_api_key: None,
+            optins: None,
+        }
+    }
+
+    /// A signed-in superuser whose id, name and form token are all hostile.
+    pub fn visitor() -> Visitor {
+        Visitor {
+            user: user(&hostile("visitor-id"), &hostile("visitor-name"), true),
+            session_id: SessionId::from_claim("session".to_string()),
+            form_token: hostile("form-token"),
+            new_cookies: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_values::{assert_escaped, hostile, visitor};
+    use super::*;
+
+    #[test]
+    fn error_pages_escape_the_title_and_message() {
+        let (title, message) = (hostile("title"), hostile("message"));
+        let visitor = visitor();
+        let html = error_view(Some(&visitor), &title, &message).into_string();
+        // The title is in <title> and <h1>.
+        assert_escaped(&html, "title", 2);
+        assert_escaped(&html, "message", 1);
+        assert_escaped(&html, "visitor-name", 2);
+        assert!(html.contains("<a href=\"/flows\">Go to your flows</a>"));
+        let html = error_view(None, &title, &message).into_string();
+        assert_escaped(&html, "title", 2);
+        assert!(html.contains("<a href=\"/login\">Go to the login page</a>"));
+    }
+
+    #[test]
+    #[should_panic(expected = "unescaped")]
+    fn the_escape_check_catches_raw_markup() {
+        assert_escaped(&format!("<p>{}</p>", hostile("raw")), "raw", 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "escaped copies")]
+    fn the_escape_check_counts_the_copies() {
+        assert_escaped(&format!("<p>{}</p>", test_values::escaped("shown")), "shown", 2);
+    }
 }
