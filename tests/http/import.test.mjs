@@ -312,6 +312,16 @@ con.commit()`, foreign);
     assertRefused(runImport(dir, { db: foreign }), /foreign\.db is not a Langflow database: it has no user\.username, user\.is_active, user\.is_superuser, table apikey, table variable, flow\.data, flow\.user_id/);
   });
 
+  it("ids that are not UUIDs (a database changed by hand), before touching D1", () => {
+    const odd = join(scratch, "odd-ids.db");
+    copyFileSync(FIXTURE_DB, odd);
+    python(`import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.execute("UPDATE flow SET id = 'not-a-uuid<script>' WHERE rowid = (SELECT min(rowid) FROM flow WHERE user_id IS NOT NULL)")
+con.commit()`, odd);
+    assertRefused(runImport(dir, { db: odd }), /1 ids are not UUIDs.*e\.g\. flow '[^']+': id 'not-a-uuid<script>'/);
+  });
+
   it("a missing file", () => {
     assertRefused(runImport(dir, { db: join(scratch, "nowhere.db") }), /nowhere\.db: no such file/);
   });
