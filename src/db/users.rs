@@ -166,23 +166,25 @@ pub fn set_store_api_key(db: &D1Database, id: &UserId, token: &str) -> DbResult<
     statement(db, "UPDATE \"user\" SET store_api_key = ?2 WHERE id = ?1", &[text(id.as_str()), text(token)])
 }
 
+/// The largest integer a JS number (and so a D1 binding) holds exactly.
+const MAX_EXACT_INT: i64 = (1 << 53) - 1;
+
 /// Page of users ordered by username, with the total that match.
 pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) -> DbResult<(i64, Vec<User>)> {
-    // LIKE wildcards in the search text are matched literally.
-    let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-    let filter = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\')";
+    // A substring match that takes the text literally, folding ASCII case as LIKE did; `instr`
+    // has no pattern, so no length limit (D1 refuses LIKE patterns over 50 bytes).
+    let filter = "(?1 IS NULL OR instr(lower(username), lower(?1)) > 0)";
+    // D1 binds numbers as JS numbers: past 2^53 they stop being integers. Such an offset is past
+    // the end of any table anyway.
+    let (skip, limit) = (skip.clamp(0, MAX_EXACT_INT), limit.clamp(0, MAX_EXACT_INT));
     let results = batch(
         db,
         vec![
-            statement(
-                db,
-                &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"),
-                &[opt_text(pattern.as_deref())],
-            )?,
+            statement(db, &format!("SELECT count(*) AS total FROM \"user\" WHERE {filter}"), &[opt_text(search)])?,
             statement(
                 db,
                 &format!("SELECT {COLUMNS} FROM \"user\" WHERE {filter} ORDER BY username LIMIT ?2 OFFSET ?3"),
-                &[opt_text(pattern.as_deref()), super::int(limit), super::int(skip)],
+                &[opt_text(search), super::int(limit), super::int(skip)],
             )?,
         ],
     )

@@ -49,7 +49,7 @@ pub async fn list(
 ) -> PageResult {
     let search = req.query_param("q").map(str::trim).filter(|s| !s.is_empty());
     let page = req.query_param("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    let (total, users) = users::list(services, admin, search, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let (total, users) = users::list(services, admin, search, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE).await?;
     let notice = notice_for(req.query_param("done"));
     let listing = UserList { users: &users, total, page, search };
     Ok(html(200, users_view(visitor, &listing, notice)))
