@@ -1,6 +1,7 @@
 //! The one error type of the worker and the one place where errors become HTTP responses.
 //! Bodies follow FastAPI/Langflow: `{"detail": ...}`, 422 as a list of `{type, loc, msg}`.
 
+use crate::core::request_body::BodyError;
 use crate::core::user_rules::Denied;
 use crate::settings::ConfigError;
 use serde_json::{json, Value};
@@ -132,6 +133,13 @@ impl From<Denied> for ApiError {
     }
 }
 
+/// A body FastAPI would refuse: 422 with pydantic's `{type, loc, msg}`.
+impl From<BodyError> for ApiError {
+    fn from(err: BodyError) -> Self {
+        ApiError::with_body(422, json!({ "detail": [{ "type": err.kind, "loc": err.loc, "msg": err.msg }] }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +156,16 @@ mod tests {
         assert_eq!(status, 429);
         assert!(body.contains(r#""retry_after":"60""#));
         assert_eq!(headers, &[("Retry-After", "60".to_string())]);
+    }
+
+    #[test]
+    fn body_errors_are_fastapi_422s() {
+        let err: ApiError = BodyError::missing_field("body", "username").into();
+        assert_eq!(err.parts(), ApiError::missing_field("body", "username").parts());
+        let err: ApiError = BodyError::new("json_invalid", &["body", "2"], "JSON decode error").into();
+        let (status, body, _) = err.parts();
+        assert_eq!(status, 422);
+        assert_eq!(body, r#"{"detail":[{"loc":["body","2"],"msg":"JSON decode error","type":"json_invalid"}]}"#);
     }
 
     #[test]

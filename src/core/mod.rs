@@ -23,3 +23,12 @@ pub fn hex(bytes: &[u8]) -> String {
         out
     })
 }
+
+/// Langflow's (pydantic's) boolean spellings, for settings and JSON strings alike.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}

@@ -1,28 +1,49 @@
 //! Request bodies read the way FastAPI reads them, with its 422 shapes, so clients see the same
 //! errors: JSON objects with typed fields, and URL-encoded forms (OAuth2 password form).
 
-use crate::error::{ApiError, ApiResult};
 use serde_json::{Map, Value};
+
+/// A body FastAPI refuses with 422 `{"detail":[{"type","loc","msg"}]}`: this module's only error.
+/// The edge turns it into an HTTP answer (`impl From<BodyError> for ApiError`), so `core/` needs
+/// nothing from the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyError {
+    /// Pydantic's error type, e.g. `missing`, `string_type`, `json_invalid`.
+    pub kind: &'static str,
+    /// Where: `["body"]`, `["body", "<field>"]`, ...
+    pub loc: Vec<String>,
+    pub msg: String,
+}
+
+impl BodyError {
+    pub fn new(kind: &'static str, loc: &[&str], msg: impl Into<String>) -> Self {
+        BodyError { kind, loc: loc.iter().map(|part| part.to_string()).collect(), msg: msg.into() }
+    }
+
+    pub fn missing_field(location: &str, field: &str) -> Self {
+        Self::new("missing", &[location, field], "Field required")
+    }
+}
+
+pub type BodyResult<T> = Result<T, BodyError>;
 
 /// A parsed JSON object body with field accessors that answer FastAPI-style 422s.
 #[derive(Debug, Clone)]
 pub struct JsonBody(pub Map<String, Value>);
 
 impl JsonBody {
-    pub fn parse(bytes: &[u8]) -> ApiResult<JsonBody> {
+    pub fn parse(bytes: &[u8]) -> BodyResult<JsonBody> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::unprocessable("missing", &["body"], "Field required"));
+            return Err(BodyError::new("missing", &["body"], "Field required"));
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(JsonBody(map)),
-            Ok(_) => Err(ApiError::unprocessable(
+            Ok(_) => Err(BodyError::new(
                 "model_attributes_type",
                 &["body"],
                 "Input should be a valid dictionary or object to extract fields from",
             )),
-            Err(err) => {
-                Err(ApiError::unprocessable("json_invalid", &["body", &err.column().to_string()], "JSON decode error"))
-            }
+            Err(err) => Err(BodyError::new("json_invalid", &["body", &err.column().to_string()], "JSON decode error")),
         }
     }
 
@@ -35,52 +56,50 @@ impl JsonBody {
         self.0.contains_key(field)
     }
 
-    pub fn required_str(&self, field: &str) -> ApiResult<&str> {
+    pub fn required_str(&self, field: &str) -> BodyResult<&str> {
         match self.0.get(field) {
-            None => Err(ApiError::missing_field("body", field)),
+            None => Err(BodyError::missing_field("body", field)),
             Some(value) => value.as_str().ok_or_else(|| string_type(field)),
         }
     }
 
-    pub fn optional_str(&self, field: &str) -> ApiResult<Option<&str>> {
+    pub fn optional_str(&self, field: &str) -> BodyResult<Option<&str>> {
         self.value(field).map(|v| v.as_str().ok_or_else(|| string_type(field))).transpose()
     }
 
-    pub fn optional_bool(&self, field: &str) -> ApiResult<Option<bool>> {
+    pub fn optional_bool(&self, field: &str) -> BodyResult<Option<bool>> {
         self.value(field)
             .map(|v| match v {
                 Value::Bool(b) => Ok(*b),
                 Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Ok(n.as_i64() == Some(1)),
-                Value::String(s) => crate::settings::parse_bool(s).ok_or_else(|| bool_type(field)),
+                Value::String(s) => super::parse_bool(s).ok_or_else(|| bool_type(field)),
                 _ => Err(bool_type(field)),
             })
             .transpose()
     }
 
-    pub fn optional_object(&self, field: &str) -> ApiResult<Option<&Map<String, Value>>> {
+    pub fn optional_object(&self, field: &str) -> BodyResult<Option<&Map<String, Value>>> {
         self.value(field)
             .map(|v| {
-                v.as_object().ok_or_else(|| {
-                    ApiError::unprocessable("dict_type", &["body", field], "Input should be a valid dictionary")
-                })
+                v.as_object()
+                    .ok_or_else(|| BodyError::new("dict_type", &["body", field], "Input should be a valid dictionary"))
             })
             .transpose()
     }
 }
 
-fn string_type(field: &str) -> ApiError {
-    ApiError::unprocessable("string_type", &["body", field], "Input should be a valid string")
+fn string_type(field: &str) -> BodyError {
+    BodyError::new("string_type", &["body", field], "Input should be a valid string")
 }
 
-fn bool_type(field: &str) -> ApiError {
-    ApiError::unprocessable("bool_type", &["body", field], "Input should be a valid boolean")
+fn bool_type(field: &str) -> BodyError {
+    BodyError::new("bool_type", &["body", field], "Input should be a valid boolean")
 }
 
 /// Decodes `application/x-www-form-urlencoded`. Invalid UTF-8 or percent escapes are a 422, not a
 /// silent replacement, so a password is never altered on the way in.
-pub fn parse_form(bytes: &[u8]) -> ApiResult<Vec<(String, String)>> {
-    let invalid =
-        || ApiError::unprocessable("value_error", &["body"], "Invalid form body: expected URL-encoded UTF-8 fields");
+pub fn parse_form(bytes: &[u8]) -> BodyResult<Vec<(String, String)>> {
+    let invalid = || BodyError::new("value_error", &["body"], "Invalid form body: expected URL-encoded UTF-8 fields");
     let mut fields = Vec::new();
     for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let mut parts = pair.splitn(2, |b| *b == b'=');
@@ -121,8 +140,8 @@ pub fn multipart_boundary(content_type: &str) -> Option<String> {
 
 /// Decodes the text fields of a `multipart/form-data` body (FastAPI's forms accept it too, e.g.
 /// `curl -F`). File parts are skipped; a malformed body is a 422.
-pub fn parse_multipart(bytes: &[u8], boundary: &str) -> ApiResult<Vec<(String, String)>> {
-    let invalid = || ApiError::unprocessable("value_error", &["body"], "Invalid multipart form body");
+pub fn parse_multipart(bytes: &[u8], boundary: &str) -> BodyResult<Vec<(String, String)>> {
+    let invalid = || BodyError::new("value_error", &["body"], "Invalid multipart form body");
     let text = std::str::from_utf8(bytes).map_err(|_| invalid())?;
     let delimiter = format!("--{boundary}");
     let mut fields = Vec::new();
@@ -162,21 +181,14 @@ pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a 
 mod tests {
     use super::*;
 
-    fn status(err: ApiError) -> (u16, String) {
-        let (status, body, _) = err.parts();
-        (status, body)
-    }
-
     #[test]
     fn json_errors_are_422_with_a_location() {
-        let (code, body) = status(JsonBody::parse(b"{not json").unwrap_err());
-        assert_eq!(code, 422);
-        assert!(body.contains("json_invalid"), "{body}");
-        let (code, body) = status(JsonBody::parse(b"[1,2]").unwrap_err());
-        assert_eq!(code, 422);
-        assert!(body.contains("model_attributes_type"));
-        let (code, _) = status(JsonBody::parse(b"").unwrap_err());
-        assert_eq!(code, 422);
+        let err = JsonBody::parse(b"{not json").unwrap_err();
+        assert_eq!((err.kind, err.loc.as_slice()), ("json_invalid", &["body".to_string(), "2".to_string()][..]));
+        assert_eq!(err.msg, "JSON decode error");
+        let err = JsonBody::parse(b"[1,2]").unwrap_err();
+        assert_eq!((err.kind, err.loc.as_slice()), ("model_attributes_type", &["body".to_string()][..]));
+        assert_eq!(JsonBody::parse(b"").unwrap_err(), BodyError::new("missing", &["body"], "Field required"));
     }
 
     #[test]
@@ -184,11 +196,10 @@ mod tests {
         let body =
             JsonBody::parse(br#"{"username":"a","password":5,"is_active":true,"flag":"False","image":null}"#).unwrap();
         assert_eq!(body.required_str("username").unwrap(), "a");
-        let (code, text) = status(body.required_str("password").unwrap_err());
-        assert_eq!(code, 422);
-        assert!(text.contains("string_type") && text.contains("password"));
-        let (_, text) = status(body.required_str("missing").unwrap_err());
-        assert!(text.contains("Field required"));
+        let err = body.required_str("password").unwrap_err();
+        assert_eq!(err, BodyError::new("string_type", &["body", "password"], "Input should be a valid string"));
+        let err = body.required_str("missing").unwrap_err();
+        assert_eq!(err, BodyError::new("missing", &["body", "missing"], "Field required"));
         assert_eq!(body.optional_bool("is_active").unwrap(), Some(true));
         assert_eq!(body.optional_bool("flag").unwrap(), Some(false));
         assert_eq!(body.optional_str("image").unwrap(), None);

@@ -101,7 +101,7 @@ impl Req {
                 "Input should be a valid dictionary or object to extract fields from (send JSON with Content-Type: application/json)",
             ));
         }
-        JsonBody::parse(&self.body(limit).await?)
+        Ok(JsonBody::parse(&self.body(limit).await?)?)
     }
 
     /// A form body (the OAuth2 password form): URL-encoded, or multipart as FastAPI also takes.
@@ -112,7 +112,7 @@ impl Req {
             let boundary = multipart_boundary(&self.header("content-type").unwrap_or_default()).ok_or_else(|| {
                 ApiError::unprocessable("value_error", &["body"], "Multipart form without a boundary")
             })?;
-            return parse_multipart(&self.body(limit).await?, &boundary);
+            return Ok(parse_multipart(&self.body(limit).await?, &boundary)?);
         }
         if !content_type.starts_with("application/x-www-form-urlencoded") {
             let loc = if content_type.contains("json") { "a JSON body" } else { "this content type" };
@@ -122,7 +122,7 @@ impl Req {
                 format!("Field required (this endpoint takes a form (application/x-www-form-urlencoded or multipart/form-data), not {loc})"),
             ));
         }
-        parse_form(&self.body(limit).await?)
+        Ok(parse_form(&self.body(limit).await?)?)
     }
 }
 
