@@ -1,6 +1,8 @@
 //! Helpers for the server-rendered pages that need no I/O: HTML escaping, URL-component
 //! encoding, and the `next` path a login may return to.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 /// Where a visitor goes when `next` is missing or not acceptable.
 pub const DEFAULT_NEXT: &str = "/flows";
 
@@ -20,18 +22,13 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// Everything but RFC 3986's unreserved characters.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// Percent-encodes everything but RFC 3986's unreserved characters (a query value or a path
-/// segment).
+/// segment), with uppercase hex.
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, COMPONENT).to_string()
 }
 
 /// The path a login may send the visitor back to: a same-site absolute path (one leading `/`,

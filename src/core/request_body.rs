@@ -103,30 +103,27 @@ pub fn parse_form(bytes: &[u8]) -> BodyResult<Vec<(String, String)>> {
     let mut fields = Vec::new();
     for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let mut parts = pair.splitn(2, |b| *b == b'=');
-        let name = percent_decode(parts.next().unwrap_or_default()).ok_or_else(invalid)?;
-        let value = percent_decode(parts.next().unwrap_or_default()).ok_or_else(invalid)?;
+        let name = form_decode(parts.next().unwrap_or_default()).ok_or_else(invalid)?;
+        let value = form_decode(parts.next().unwrap_or_default()).ok_or_else(invalid)?;
         fields.push((name, value));
     }
     Ok(fields)
 }
 
-fn percent_decode(input: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = input.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+/// One name or value of a URL-encoded form: `+` is a space, `%XX` a byte, and the result must be
+/// UTF-8. A `%` not followed by two hex digits is refused (the `percent-encoding` crate would keep
+/// it as text), as is invalid UTF-8 (`form_urlencoded` would replace it), so a password is never
+/// altered on the way in.
+fn form_decode(input: &[u8]) -> Option<String> {
+    let escapes_ok = input
+        .split(|b| *b == b'%')
+        .skip(1)
+        .all(|after| after.get(..2).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)));
+    if !escapes_ok {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced: Vec<u8> = input.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    percent_encoding::percent_decode(&spaced).decode_utf8().ok().map(|text| text.into_owned())
 }
 
 /// The `boundary` parameter of a `multipart/form-data` content type.
@@ -218,6 +215,14 @@ mod tests {
         assert!(parse_form(b"username=%zz").is_err());
         assert!(parse_form(b"username=%C3").is_err());
         assert!(parse_form(b"username=%").is_err());
+        // Issue 15 bug 3: u8::from_str_radix took a sign, so `%+f` was byte 0x0F.
+        for bad in
+            [&b"username=%+f"[..], b"username=%-1", b"username=% f", b"username=%f", b"%zz=x", b"a=%%41", b"a=\xff"]
+        {
+            assert!(parse_form(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        let fields = parse_form(b"a=%2B+%2b&b=%e2%82%AC&c=%25").unwrap();
+        assert_eq!(fields, [("a".into(), "+ +".into()), ("b".into(), "\u{20ac}".into()), ("c".into(), "%".into())]);
     }
 
     #[test]
