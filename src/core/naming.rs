@@ -11,10 +11,12 @@ pub fn next_free_endpoint(base: &str, taken: &[String]) -> String {
     next_free(base, taken, |n| format!("{base}-{n}"), |rest| rest.strip_prefix('-'))
 }
 
+/// Numbers are compared and incremented as decimal text, without a limit, as Python's `int`
+/// does: after `name (18446744073709551615)` comes `name (18446744073709551616)`.
 fn next_free(
     base: &str,
     taken: &[String],
-    make: impl Fn(u64) -> String,
+    make: impl Fn(&str) -> String,
     number_of: impl Fn(&str) -> Option<&str>,
 ) -> String {
     if !taken.iter().any(|t| t == base) {
@@ -22,11 +24,33 @@ fn next_free(
     }
     let highest = taken
         .iter()
-        .filter_map(|t| t.strip_prefix(base))
-        .filter_map(|rest| number_of(rest)?.parse::<u64>().ok())
-        .max()
-        .unwrap_or(0);
-    make(highest.saturating_add(1))
+        .filter_map(|t| number_of(t.strip_prefix(base)?))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(|n| n.trim_start_matches('0'))
+        .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
+        .unwrap_or_default();
+    make(&plus_one(highest))
+}
+
+/// A decimal number (digits only, no leading zeros, empty for zero) plus one.
+fn plus_one(digits: &str) -> String {
+    let mut carry = true;
+    let mut reversed: String = digits
+        .chars()
+        .rev()
+        .map(|digit| match (carry, digit) {
+            (true, '9') => '0',
+            (true, _) => {
+                carry = false;
+                char::from_digit(digit.to_digit(10).unwrap_or(0) + 1, 10).unwrap_or('0')
+            }
+            (false, _) => digit,
+        })
+        .collect();
+    if carry {
+        reversed.push('1');
+    }
+    reversed.chars().rev().collect()
 }
 
 #[cfg(test)]
@@ -45,5 +69,22 @@ mod tests {
         assert_eq!(next_free_name("flow", &names(&["flow", "flow (1)"])), "flow (2)");
         assert_eq!(next_free_name("flow", &names(&["flow", "flow (7)", "flow (x)", "flow (2"])), "flow (8)");
         assert_eq!(next_free_endpoint("ep", &names(&["ep", "ep-3"])), "ep-4");
+        assert_eq!(next_free_name("flow", &names(&["flow", "flow (009)", "flow (+12)", "flow ()"])), "flow (10)");
+        assert_eq!(next_free_name("flow", &names(&["flow", "flow (000)"])), "flow (1)");
+    }
+
+    /// Issue 15 bug 5: the number saturated at u64::MAX and a taken name came back (409).
+    #[test]
+    fn numbers_have_no_upper_limit() {
+        let max = u64::MAX.to_string();
+        assert_eq!(next_free_name("f", &names(&["f", &format!("f ({max})")])), "f (18446744073709551616)");
+        assert_eq!(next_free_endpoint("e", &names(&["e", &format!("e-{max}")])), "e-18446744073709551616");
+        let huge = "9".repeat(60);
+        assert_eq!(
+            next_free_name("f", &names(&["f", &format!("f ({huge})"), "f (7)"])),
+            format!("f (1{})", "0".repeat(60))
+        );
+        assert_eq!(plus_one(""), "1");
+        assert_eq!(plus_one("1299"), "1300");
     }
 }
