@@ -1,7 +1,7 @@
 //! Helpers for the server-rendered pages that need no I/O: HTML escaping, URL-component
 //! encoding, and the `next` path a login may return to.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Where a visitor goes when `next` is missing or not acceptable.
 pub const DEFAULT_NEXT: &str = "/flows";
@@ -33,20 +33,39 @@ pub fn percent_encode(text: &str) -> String {
 
 /// The path a login may send the visitor back to: a same-site absolute path (one leading `/`,
 /// never `//` or a backslash, which browsers read as another host), printable ASCII only (so it
-/// is safe in a `Location` header), and not the login or logout page itself. Anything else is
-/// `/flows`.
+/// is safe in a `Location` header), and not the login or logout page itself, however spelled.
+/// Anything else is `/flows`.
 pub fn safe_next(next: Option<&str>) -> String {
     let Some(next) = next else { return DEFAULT_NEXT.to_string() };
     let printable = next.bytes().all(|b| b.is_ascii_graphic());
     let same_site = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if !printable || !same_site || next.len() > 2048 {
-        return DEFAULT_NEXT.to_string();
-    }
-    let path = next.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
-    if matches!(path, "/login" | "/logout") {
+    if !printable || !same_site || next.len() > 2048 || lands_on_login_or_logout(next) {
         return DEFAULT_NEXT.to_string();
     }
     next.to_string()
+}
+
+/// True when a browser sent to `next` would ask for `/login` or `/logout`. The path (up to `?` or
+/// `#`) is resolved as a browser resolves it: `.` and `..` segments, also spelled `%2e`, are
+/// applied (`/logout/.` is `/logout`, `/x/../logout` too). Then, to be safe with any router,
+/// escapes are decoded (`/%6Cogout`), empty segments dropped (`/.//logout` asks for `//logout`,
+/// which this worker's router treats as `/logout`) and case ignored.
+fn lands_on_login_or_logout(next: &str) -> bool {
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/').skip(1) {
+        match segment.to_ascii_lowercase().replace("%2e", ".").as_str() {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            _ => segments.push(segment),
+        }
+    }
+    let decoded =
+        segments.iter().map(|s| percent_decode_str(s).decode_utf8_lossy().to_ascii_lowercase()).collect::<Vec<_>>();
+    let mut pages = decoded.iter().flat_map(|s| s.split('/')).filter(|s| !s.is_empty());
+    matches!((pages.next(), pages.next()), (Some("login" | "logout"), None))
 }
 
 #[cfg(test)]
@@ -108,5 +127,36 @@ mod tests {
             assert_eq!(safe_next(Some(page)), DEFAULT_NEXT, "{page}");
         }
         assert_eq!(safe_next(Some("/login-help")), "/login-help");
+    }
+
+    /// A browser resolves dot segments before asking: `/logout/.` is `/logout`.
+    #[test]
+    fn next_sees_through_dot_segments_and_escapes() {
+        for page in [
+            "/logout/.",
+            "/logout/./",
+            "/logout/%2e",
+            "/logout/%2E/",
+            "/./logout",
+            "/%2e/logout",
+            "/x/../logout",
+            "/x/y/../../login",
+            "/x/%2e%2E/login?next=/admin",
+            "/x/.%2e/logout#top",
+            "/../logout",
+            "/.//logout",
+            "/logout//",
+            "/%6Cogout",
+            "/%6c%6F%67%6f%75%74/",
+            "/LOGOUT",
+            "/Login/.",
+        ] {
+            assert_eq!(safe_next(Some(page)), DEFAULT_NEXT, "{page}");
+        }
+        // These are other pages once resolved (`/login/..` is `/`), and come back as they were.
+        for other in ["/login/..", "/logout/../admin", "/flows/./x", "/login/x", "/x/login", "/log%20out", "/..logout"]
+        {
+            assert_eq!(safe_next(Some(other)), other, "{other}");
+        }
     }
 }
