@@ -1,5 +1,22 @@
 //! Pure logic: no I/O, no clock, no randomness of its own. Callers pass time and random bytes,
 //! so everything here runs unchanged in host unit tests and in wasm32.
+//!
+//! Request input reaches the parsers here, so outside tests nothing may panic on it: no unchecked
+//! indexing or slicing (`get`, iterators and patterns instead), no `unwrap`/`expect`. The property
+//! tests in each module back this up at run time.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 pub mod csrf;
 pub mod fernet;

@@ -117,11 +117,12 @@ fn is_bcrypt(stored_hash: &str) -> bool {
 fn verify_bcrypt(password: &str, stored_hash: &str) -> Verification {
     // `$2b$12$` + 22 salt chars + 31 hash chars. The crate splits on every `$` and skips empty
     // pieces, so the exact layout is checked here, as Python's bcrypt does.
-    let bytes = stored_hash.as_bytes();
-    if bytes.len() != 60 || bytes[6] != b'$' || !bytes[4..6].iter().all(u8::is_ascii_digit) {
-        return Verification::Invalid;
-    }
-    let cost = u32::from(bytes[4] - b'0') * 10 + u32::from(bytes[5] - b'0');
+    let cost = match stored_hash.as_bytes() {
+        bytes @ [_, _, _, _, tens @ b'0'..=b'9', ones @ b'0'..=b'9', b'$', ..] if bytes.len() == 60 => {
+            u32::from(tens - b'0') * 10 + u32::from(ones - b'0')
+        }
+        _ => return Verification::Invalid,
+    };
     if !(4..=MAX_BCRYPT_COST).contains(&cost) {
         return Verification::Invalid;
     }
@@ -129,7 +130,7 @@ fn verify_bcrypt(password: &str, stored_hash: &str) -> Verification {
     // because bcrypt works on bytes. The crate then appends the NUL terminator and keeps at most
     // 72 bytes, exactly like OpenBSD's (and Python's) bcrypt.
     let pw = password.as_bytes();
-    let pw = &pw[..pw.len().min(72)];
+    let pw = pw.get(..72).unwrap_or(pw);
     match bcrypt::verify(pw, stored_hash) {
         Ok(true) => Verification::Valid { needs_rehash: true },
         _ => Verification::Invalid,
