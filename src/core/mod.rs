@@ -49,3 +49,108 @@ pub fn parse_bool(value: &str) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Generators shared by the property tests of core/.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use proptest::prelude::*;
+    use proptest::sample::{select, Index};
+
+    /// Characters the parsers here treat specially, with any character at all mixed in.
+    pub fn interesting_char() -> impl Strategy<Value = char> {
+        let special = vec![
+            '0',
+            '1',
+            '2',
+            '9',
+            'a',
+            'f',
+            'F',
+            'g',
+            'T',
+            't',
+            'Z',
+            'z',
+            '_',
+            '-',
+            ':',
+            ' ',
+            '+',
+            '.',
+            ',',
+            '%',
+            '=',
+            '&',
+            '/',
+            '?',
+            '#',
+            '$',
+            '{',
+            '}',
+            '(',
+            ')',
+            '\\',
+            '\r',
+            '\n',
+            '\t',
+            '\0',
+            '"',
+            '\u{e9}',
+            '\u{ff17}',
+            '\u{1f600}',
+        ];
+        prop_oneof![3 => select(special), 1 => any::<char>()]
+    }
+
+    /// Text mostly made of `interesting_char`s.
+    pub fn interesting_text(max_len: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(interesting_char(), 0..max_len).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    /// One edit of a text: replace, insert or delete the character at a position.
+    #[derive(Debug, Clone)]
+    pub enum Edit {
+        Replace(Index, char),
+        Insert(Index, char),
+        Delete(Index),
+    }
+
+    /// One to three edits.
+    pub fn edits() -> impl Strategy<Value = Vec<Edit>> {
+        let edit = prop_oneof![
+            (any::<Index>(), interesting_char()).prop_map(|(at, c)| Edit::Replace(at, c)),
+            (any::<Index>(), interesting_char()).prop_map(|(at, c)| Edit::Insert(at, c)),
+            any::<Index>().prop_map(Edit::Delete),
+        ];
+        prop::collection::vec(edit, 1..4)
+    }
+
+    /// `text` with `edits` applied, in order.
+    pub fn apply(text: &str, edits: &[Edit]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for edit in edits {
+            match edit {
+                Edit::Insert(at, c) => chars.insert(at.index(chars.len() + 1), *c),
+                Edit::Replace(at, c) if !chars.is_empty() => {
+                    let i = at.index(chars.len());
+                    chars[i] = *c;
+                }
+                Edit::Delete(at) if !chars.is_empty() => {
+                    chars.remove(at.index(chars.len()));
+                }
+                _ => {}
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    /// `bytes` with one byte changed to another value (never the same one).
+    pub fn flip_byte(bytes: &[u8], at: Index, xor: u8) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        if !out.is_empty() {
+            let i = at.index(out.len());
+            out[i] ^= xor.max(1);
+        }
+        out
+    }
+}

@@ -369,4 +369,98 @@ mod tests {
             assert_eq!(got, expected, "{text:?}");
         }
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use proptest::prelude::*;
+
+        /// A valid datetime in one of the layouts pydantic takes, with the instant chrono computes
+        /// for it (`None` when the day does not exist).
+        fn layout(
+            (year, month, day): (i32, u32, u32),
+            (hour, minute, second): (u32, u32, u32),
+            fraction: Option<String>,
+            separator: char,
+            zone_minutes: Option<i32>,
+            colon: bool,
+        ) -> Option<(String, i64)> {
+            let naive = chrono::NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(hour, minute, second)?;
+            let fraction = fraction.map(|digits| format!(".{digits}")).unwrap_or_default();
+            let zone = match zone_minutes {
+                None => String::new(),
+                Some(0) if colon => "Z".to_string(),
+                Some(minutes) => {
+                    let sign = if minutes < 0 { '-' } else { '+' };
+                    let (h, m) = (minutes.abs() / 60, minutes.abs() % 60);
+                    if colon {
+                        format!("{sign}{h:02}:{m:02}")
+                    } else {
+                        format!("{sign}{h:02}{m:02}")
+                    }
+                }
+            };
+            let text =
+                format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}{fraction}{zone}");
+            let instant = naive.and_utc().timestamp() - i64::from(zone_minutes.unwrap_or(0)) * 60;
+            Some((text, instant))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn never_panics_and_what_it_accepts_reads_back(text in prop_oneof![any::<String>(), interesting_text(40)]) {
+                if let Ok(secs) = read_datetime(&text) {
+                    prop_assert!((MIN_UNIX_SECS..=MAX_UNIX_SECS).contains(&secs));
+                    prop_assert_eq!(read_datetime(&iso_seconds(secs)), Ok(secs));
+                }
+            }
+
+            #[test]
+            fn edited_datetimes_never_panic(secs in MIN_UNIX_SECS..=MAX_UNIX_SECS, edits in edits()) {
+                for text in [iso_seconds(secs), iso_micros(secs.saturating_mul(1000))] {
+                    if let Ok(read) = read_datetime(&apply(&text, &edits)) {
+                        prop_assert!((MIN_UNIX_SECS..=MAX_UNIX_SECS).contains(&read));
+                        prop_assert_eq!(read_datetime(&iso_seconds(read)), Ok(read));
+                    }
+                }
+            }
+
+            #[test]
+            fn agrees_with_chrono(
+                date in (0i32..=9999, 1u32..=12, 1u32..=31),
+                time in (0u32..24, 0u32..60, 0u32..60),
+                fraction in proptest::option::of("[0-9]{1,12}"),
+                separator in proptest::sample::select(vec!['T', 't', ' ', '_']),
+                zone_minutes in proptest::option::of(-1439i32..=1439),
+                colon in any::<bool>(),
+            ) {
+                let Some((text, instant)) = layout(date, time, fraction, separator, zone_minutes, colon) else {
+                    return Ok(()); // 31 April and the like: refused, checked elsewhere
+                };
+                if date.0 == 0 {
+                    prop_assert_eq!(read_datetime(&text).map_err(|e| e.message()), Err("Input should be a valid datetime, year 0 is out of range".to_string()));
+                } else if (MIN_UNIX_SECS..=MAX_UNIX_SECS).contains(&instant) {
+                    prop_assert_eq!(read_datetime(&text), Ok(instant), "{}", text);
+                } else {
+                    prop_assert_eq!(read_datetime(&text).map_err(|e| e.kind()), Err("datetime_parsing"), "{}", text);
+                }
+            }
+
+            #[test]
+            fn stored_formats_read_back(secs in MIN_UNIX_SECS..=MAX_UNIX_SECS, ms in 0i64..1000) {
+                prop_assert_eq!(read_datetime(&iso_seconds(secs)), Ok(secs));
+                prop_assert_eq!(read_datetime(&iso_micros(secs * 1000 + ms)), Ok(secs));
+                // Langflow's own column format: naive UTC, a space, microseconds.
+                let naive = chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+                prop_assert_eq!(read_datetime(&naive), Ok(secs));
+            }
+
+            #[test]
+            fn formatters_never_panic(secs in any::<i64>()) {
+                let _ = (iso_seconds(secs), iso_micros(secs), http_date(secs));
+            }
+        }
+    }
 }
