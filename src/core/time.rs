@@ -406,8 +406,37 @@ mod tests {
             Some((text, instant))
         }
 
+        /// Almost a datetime: every field a little out of range at times, and zones made of digits,
+        /// colons and multi-byte characters (issue 15's panic was a multi-byte zone).
+        fn near_datetime() -> impl Strategy<Value = ((i32, u32, u32), (u32, u32, u32), String)> {
+            let piece = prop_oneof![
+                proptest::sample::select(vec!["0", "1", "2", "3", "5", "9", ":"]),
+                proptest::sample::select(vec!["\u{e9}", "\u{80}", "\u{ff17}", "\u{1f600}"]),
+            ];
+            let zone = prop_oneof![
+                Just(String::new()),
+                Just("Z".to_string()),
+                (proptest::sample::select(vec!["+", "-"]), proptest::collection::vec(piece, 1..6))
+                    .prop_map(|(sign, pieces)| format!("{sign}{}", pieces.concat())),
+            ];
+            ((0i32..=9999, 0u32..=13, 0u32..=32), (0u32..=25, 0u32..=61, 0u32..=61), zone)
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn near_datetimes_are_read_only_when_they_exist(((year, month, day), (hour, minute, second), zone) in near_datetime()) {
+                let text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{zone}");
+                if let Ok(secs) = read_datetime(&text) {
+                    let naive = chrono::NaiveDate::from_ymd_opt(year, month, day).and_then(|d| d.and_hms_opt(hour, minute, second));
+                    prop_assert!(year > 0 && naive.is_some(), "{} does not exist", text);
+                    let naive_secs = naive.map(|n| n.and_utc().timestamp()).unwrap_or_default();
+                    prop_assert!((secs - naive_secs).abs() < 86_400, "{}: zone of a day or more", text);
+                    prop_assert!((MIN_UNIX_SECS..=MAX_UNIX_SECS).contains(&secs));
+                    prop_assert_eq!(read_datetime(&iso_seconds(secs)), Ok(secs));
+                }
+            }
 
             #[test]
             fn never_panics_and_what_it_accepts_reads_back(text in prop_oneof![any::<String>(), interesting_text(40)]) {
