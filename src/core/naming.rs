@@ -32,25 +32,18 @@ fn next_free(
     make(&plus_one(highest))
 }
 
-/// A decimal number (digits only, no leading zeros, empty for zero) plus one.
+/// A decimal number (digits only, no leading zeros, empty for zero) plus one: the trailing 9s
+/// become 0s and the digit before them goes up by one (or a 1 goes in front).
 fn plus_one(digits: &str) -> String {
-    let mut carry = true;
-    let mut reversed: String = digits
-        .chars()
-        .rev()
-        .map(|digit| match (carry, digit) {
-            (true, '9') => '0',
-            (true, _) => {
-                carry = false;
-                char::from_digit(digit.to_digit(10).unwrap_or(0) + 1, 10).unwrap_or('0')
-            }
-            (false, _) => digit,
-        })
-        .collect();
-    if carry {
-        reversed.push('1');
+    let head = digits.trim_end_matches('9');
+    let nines = digits.len() - head.len();
+    let mut out: Vec<u8> = head.bytes().collect();
+    match out.last_mut() {
+        Some(last) => *last = last.saturating_add(1),
+        None => out.push(b'1'),
     }
-    reversed.chars().rev().collect()
+    out.resize(out.len() + nines, b'0');
+    out.into_iter().map(char::from).collect()
 }
 
 #[cfg(test)]
