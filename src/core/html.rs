@@ -159,4 +159,89 @@ mod tests {
             assert_eq!(safe_next(Some(other)), other, "{other}");
         }
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use percent_encoding::percent_decode_str;
+        use proptest::prelude::*;
+
+        /// The page a browser on this site asks for when sent to `next` (WHATWG URL resolution,
+        /// from the `url` crate), as the router sees it: non-empty segments, escapes decoded.
+        fn browser_lands_on(next: &str) -> Option<Vec<String>> {
+            let base = url::Url::parse("http://localhost:7860/login").ok()?;
+            let target = base.join(next).ok()?;
+            (target.host_str() == Some("localhost")).then(|| {
+                target
+                    .path()
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| percent_decode_str(s).decode_utf8_lossy().to_ascii_lowercase())
+                    .collect()
+            })
+        }
+
+        /// Paths built from the pieces of dot-segment and escape tricks.
+        fn tricky_path() -> impl Strategy<Value = String> {
+            let segment = proptest::sample::select(vec![
+                ".",
+                "..",
+                "%2e",
+                "%2E",
+                ".%2e",
+                "%2e%2e",
+                "",
+                "login",
+                "logout",
+                "LOGIN",
+                "%6Cogout",
+                "%6c%6f%67%69%6e",
+                "x",
+                "admin",
+                "flows",
+                "log%69n",
+                "logout%2f",
+                "%2flogin",
+            ]);
+            (
+                proptest::collection::vec(segment, 1..6),
+                proptest::sample::select(vec!["", "/", "?next=/admin", "#x", "/?a"]),
+            )
+                .prop_map(|(segments, tail)| format!("/{}{tail}", segments.join("/")))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn next_is_a_safe_same_site_path(next in prop_oneof![tricky_path(), any::<String>(), interesting_text(30)], edits in edits()) {
+                for next in [next.clone(), apply(&next, &edits)] {
+                    let answer = safe_next(Some(&next));
+                    prop_assert!(answer == DEFAULT_NEXT || answer == next);
+                    prop_assert!(answer.starts_with('/') && !answer.starts_with("//") && !answer.contains('\\'));
+                    prop_assert!(answer.bytes().all(|b| b.is_ascii_graphic()) && answer.len() <= 2048);
+                    // A browser sent there stays here and never asks for the login or logout page.
+                    let lands = browser_lands_on(&answer);
+                    prop_assert!(lands.is_some(), "{:?} leaves the site", answer);
+                    let lands = lands.unwrap_or_default();
+                    prop_assert!(!matches!(lands.as_slice(), [page] if page == "login" || page == "logout"), "{:?} lands on {:?}", answer, lands);
+                }
+            }
+
+            #[test]
+            fn percent_encoding_round_trips(text in any::<String>()) {
+                let encoded = percent_encode(&text);
+                prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+                prop_assert_eq!(percent_decode_str(&encoded).decode_utf8().unwrap(), text.as_str());
+            }
+
+            #[test]
+            fn escaped_html_has_no_markup(text in prop_oneof![any::<String>(), interesting_text(30)]) {
+                let escaped = escape_html(&text);
+                prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
+                let unescaped = escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
+                prop_assert_eq!(unescaped, text);
+            }
+        }
+    }
 }

@@ -101,4 +101,46 @@ mod tests {
             assert_eq!(parse_uuid(bad), None, "{bad}");
         }
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn never_panics_and_answers_only_canonical_uuids(text in prop_oneof![any::<String>(), interesting_text(40)], random in any::<[u8; 16]>(), edits in edits()) {
+                for candidate in [text, apply(&uuid_v4(random), &edits)] {
+                    if let Some(id) = parse_uuid(&candidate) {
+                        prop_assert_eq!(id.len(), 36);
+                        let canonical = id.bytes().enumerate().all(|(i, b)| {
+                            if matches!(i, 8 | 13 | 18 | 23) {
+                                b == b'-'
+                            } else {
+                                matches!(b, b'0'..=b'9' | b'a'..=b'f')
+                            }
+                        });
+                        prop_assert!(canonical, "{:?}", id);
+                        prop_assert_eq!(parse_uuid(&id), Some(id.clone()));
+                        // Only hex digits, dashes and the wrapper may make up what was accepted.
+                        prop_assert!(candidate.chars().all(|c| c.is_ascii_hexdigit() || "-{}urn:uuid".contains(c)), "{:?}", candidate);
+                    }
+                }
+            }
+
+            #[test]
+            fn every_accepted_spelling_round_trips(random in any::<[u8; 16]>()) {
+                let id = uuid_v4(random);
+                let simple = id.replace('-', "");
+                for form in [id.clone(), id.to_uppercase(), simple.clone(), simple.to_uppercase(), format!("{{{id}}}"), format!("urn:uuid:{id}")] {
+                    prop_assert_eq!(parse_uuid(&form), Some(id.clone()), "{}", form);
+                }
+                for refused in [format!(" {id}"), format!("{id} "), format!("{{{simple}}}"), format!("urn:uuid:{simple}"), format!("+{}", &simple[1..])] {
+                    prop_assert_eq!(parse_uuid(&refused), None, "{}", refused);
+                }
+            }
+        }
+    }
 }

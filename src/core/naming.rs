@@ -80,4 +80,47 @@ mod tests {
         assert_eq!(plus_one(""), "1");
         assert_eq!(plus_one("1299"), "1300");
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::interesting_text;
+        use proptest::prelude::*;
+
+        /// Names a user may already have: the base itself, the base with numbers of any size
+        /// (digits only or not), and unrelated names.
+        fn taken(base: String) -> impl Strategy<Value = (String, Vec<String>)> {
+            let number = prop_oneof![any::<u64>().prop_map(|n| n.to_string()), "[0-9]{1,40}", "[+0-9 x]{0,6}"];
+            let name = prop_oneof![
+                Just(base.clone()),
+                number.clone().prop_map({
+                    let base = base.clone();
+                    move |n| format!("{base} ({n})")
+                }),
+                number.prop_map({
+                    let base = base.clone();
+                    move |n| format!("{base}-{n}")
+                }),
+                interesting_text(12),
+            ];
+            proptest::collection::vec(name, 0..8).prop_map(move |names| (base.clone(), names))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn the_answer_is_never_taken((base, names) in interesting_text(10).prop_flat_map(taken)) {
+                for answer in [next_free_name(&base, &names), next_free_endpoint(&base, &names)] {
+                    prop_assert!(!names.contains(&answer), "{:?} is taken: {:?}", answer, names);
+                    prop_assert!(answer.starts_with(&base));
+                }
+            }
+
+            #[test]
+            fn plus_one_is_addition(n in 0u128..u128::MAX) {
+                let digits = if n == 0 { String::new() } else { n.to_string() };
+                prop_assert_eq!(plus_one(&digits), (n + 1).to_string());
+            }
+        }
+    }
 }

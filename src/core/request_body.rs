@@ -242,4 +242,113 @@ mod tests {
         assert!(parse_multipart(b"--XyZ\r\nno headers\r\n--XyZ--", "XyZ").is_err());
         assert_eq!(multipart_boundary("multipart/form-data"), None);
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        use proptest::prelude::*;
+
+        /// How a browser or curl encodes a form field, spaces as `+` or `%20`.
+        fn encode(text: &str, plus_for_space: bool) -> String {
+            let encoded = utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
+            if plus_for_space {
+                encoded.replace("%20", "+")
+            } else {
+                encoded
+            }
+        }
+
+        fn fields() -> impl Strategy<Value = Vec<(String, String)>> {
+            proptest::collection::vec((interesting_text(12), prop_oneof![any::<String>(), interesting_text(20)]), 0..6)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn forms_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), text in interesting_text(40)) {
+                let _ = parse_form(&bytes);
+                let _ = parse_form(text.as_bytes());
+            }
+
+            #[test]
+            fn forms_round_trip(fields in fields(), plus in any::<bool>()) {
+                let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k, plus), encode(v, plus))).collect::<Vec<_>>().join("&");
+                prop_assert_eq!(parse_form(body.as_bytes()), Ok(fields));
+            }
+
+            #[test]
+            fn a_bad_escape_anywhere_is_refused(
+                fields in fields(),
+                at in any::<proptest::sample::Index>(),
+                junk in "%([^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|[0-9A-Fa-f]?)",
+            ) {
+                // The junk ends a value, so the next character is `&` or the end: never an escape.
+                let mut fields = fields;
+                fields.push(("last".into(), String::new()));
+                let target = at.index(fields.len());
+                let body = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, v))| format!("{}={}{}", encode(k, true), encode(v, true), if i == target { junk.as_str() } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                prop_assert!(parse_form(body.as_bytes()).is_err(), "{:?}", body);
+            }
+
+            #[test]
+            fn multipart_never_panics(body in proptest::collection::vec(any::<u8>(), 0..128), text in interesting_text(60), boundary in interesting_text(8), content_type in interesting_text(40)) {
+                let _ = parse_multipart(&body, &boundary);
+                let _ = parse_multipart(text.as_bytes(), &boundary);
+                let _ = multipart_boundary(&content_type);
+                let _ = multipart_boundary(&format!("multipart/form-data; {content_type}"));
+            }
+
+            #[test]
+            fn multipart_round_trips(
+                boundary in "[A-Za-z0-9'()+_,./:=?]{1,40}",
+                fields in proptest::collection::vec(("[A-Za-z0-9_]{1,12}", "[^-]{0,40}"), 0..5),
+                edits in edits(),
+            ) {
+                let mut body = String::new();
+                for (name, value) in &fields {
+                    body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+                }
+                body.push_str(&format!("--{boundary}--\r\n"));
+                prop_assert_eq!(multipart_boundary(&format!("multipart/form-data; boundary=\"{boundary}\"")), Some(boundary.clone()));
+                prop_assert_eq!(parse_multipart(body.as_bytes(), &boundary), Ok(fields));
+                let _ = parse_multipart(apply(&body, &edits).as_bytes(), &boundary);
+            }
+
+            #[test]
+            fn json_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64), text in interesting_text(40), depth in 0usize..2000) {
+                let _ = JsonBody::parse(&bytes);
+                let _ = JsonBody::parse(text.as_bytes());
+                let nested = format!("{{\"a\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
+                let _ = JsonBody::parse(nested.as_bytes());
+            }
+
+            #[test]
+            fn json_fields_round_trip(
+                strings in proptest::collection::btree_map(any::<String>(), any::<String>(), 0..5),
+                flag in any::<bool>(),
+                edits in edits(),
+            ) {
+                let mut map: Map<String, Value> = strings.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+                map.insert("flag-field".into(), Value::Bool(flag));
+                let text = serde_json::to_string(&Value::Object(map.clone())).unwrap();
+                let body = JsonBody::parse(text.as_bytes()).unwrap();
+                for (key, value) in &map {
+                    match value {
+                        Value::String(v) => prop_assert_eq!(body.required_str(key).unwrap(), v.as_str()),
+                        Value::Bool(b) => prop_assert_eq!(body.optional_bool(key).unwrap(), Some(*b)),
+                        _ => {}
+                    }
+                    let _ = (body.optional_str(key), body.optional_bool(key), body.optional_object(key));
+                }
+                let _ = JsonBody::parse(apply(&text, &edits).as_bytes());
+            }
+        }
+    }
 }
