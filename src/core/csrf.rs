@@ -140,4 +140,40 @@ mod tests {
         assert!(check(Some("http://localhost:7860"), None, Some("cross-site")));
         assert!(check(None, Some("http://localhost:7860@evil.example/"), None));
     }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::interesting_text;
+        use proptest::prelude::*;
+
+        fn header() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                any::<String>(),
+                interesting_text(30),
+                "(https?|null)://[a-z@:0-9.]{0,20}(/[a-z?#]{0,10})?",
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn signals_never_panic(host in interesting_text(20), origin in header(), referer in header(), site in header()) {
+                let _ = is_cross_site(&BrowserSignals {
+                    host: &host,
+                    origin: origin.as_deref(),
+                    referer: referer.as_deref(),
+                    sec_fetch_site: site.as_deref(),
+                });
+            }
+
+            #[test]
+            fn only_the_sessions_own_token_matches(secret in any::<String>(), session in any::<String>(), presented in any::<String>()) {
+                let key = form_key(&secret);
+                let token = form_token(&key, &session);
+                prop_assert!(form_token_matches(&key, &session, &token));
+                prop_assert_eq!(form_token_matches(&key, &session, &presented), presented == token);
+            }
+        }
+    }
 }
