@@ -1,6 +1,7 @@
 //! Request bodies read the way FastAPI reads them, with its 422 shapes, so clients see the same
 //! errors: JSON objects with typed fields, and URL-encoded forms (OAuth2 password form).
 
+use super::time::read_datetime;
 use serde_json::{Map, Value};
 
 /// A body FastAPI refuses with 422 `{"detail":[{"type","loc","msg"}]}`: this module's only error.
@@ -75,6 +76,14 @@ impl JsonBody {
                 Value::String(s) => super::parse_bool(s).ok_or_else(|| bool_type(field)),
                 _ => Err(bool_type(field)),
             })
+            .transpose()
+    }
+
+    /// A datetime read as pydantic reads a string (`time::read_datetime`), as unix seconds; a
+    /// refusal carries pydantic's type and message.
+    pub fn optional_datetime(&self, field: &str) -> BodyResult<Option<i64>> {
+        self.optional_str(field)?
+            .map(|text| read_datetime(text).map_err(|err| BodyError::new(err.kind(), &["body", field], err.message())))
             .transpose()
     }
 
@@ -202,6 +211,30 @@ mod tests {
         assert_eq!(body.optional_str("image").unwrap(), None);
         assert!(body.has("image"));
         assert!(body.optional_bool("username").is_err());
+    }
+
+    #[test]
+    fn datetime_fields_answer_pydantic_errors() {
+        let body = JsonBody::parse(
+            br#"{"a":"2026-11-27T14:27:14+01:00","b":"2026-02-31T00:00:00","c":"0000-01-01","d":12,"e":null}"#,
+        )
+        .unwrap();
+        assert_eq!(body.optional_datetime("a"), Ok(Some(1_795_786_034)));
+        let err = BodyError::new(
+            "datetime_from_date_parsing",
+            &["body", "b"],
+            "Input should be a valid datetime or date, day value is outside expected range",
+        );
+        assert_eq!(body.optional_datetime("b"), Err(err));
+        let err = BodyError::new(
+            "datetime_parsing",
+            &["body", "c"],
+            "Input should be a valid datetime, year 0 is out of range",
+        );
+        assert_eq!(body.optional_datetime("c"), Err(err));
+        assert_eq!(body.optional_datetime("d").map_err(|e| e.kind), Err("string_type"));
+        assert_eq!(body.optional_datetime("e"), Ok(None));
+        assert_eq!(body.optional_datetime("missing"), Ok(None));
     }
 
     #[test]
