@@ -462,6 +462,16 @@ describe("bad input to the API key routes: clear 4xx, never 500", () => {
       assert.deepEqual(res.body.detail[0].loc, ["body", "expires_at"]);
       assert.match(res.body.detail[0].type, /^datetime_(from_date_)?parsing$/);
     }
+    // Pydantic's own messages.
+    for (const [expires_at, type, msg] of [
+      ["2026-02-31T00:00:00", "datetime_from_date_parsing", "Input should be a valid datetime or date, day value is outside expected range"],
+      ["2026-11-27T13:27:14+99:99", "datetime_from_date_parsing", "Input should be a valid datetime or date, unexpected extra characters at the end of the input"],
+      ["yesterday", "datetime_from_date_parsing", "Input should be a valid datetime or date, input is too short"],
+      ["0000-01-01T00:00:00+00:01", "datetime_parsing", "Input should be a valid datetime, year 0 is out of range"],
+    ]) {
+      const res = await post({ json: { name: "refused-date", expires_at } });
+      assert.deepEqual(res.body.detail, [{ type, loc: ["body", "expires_at"], msg }], expires_at);
+    }
     const listed = (await listKeys(user.token)).api_keys;
     assert.ok(!listed.some((k) => k.name === "refused-date"), "no key was created");
     assert.ok(!/panicked|RuntimeError: unreachable/.test(worker.logs()), "no panic in the worker log");

@@ -76,16 +76,7 @@ pub async fn create(req: &mut Req, app: &App) -> ApiResult<Response> {
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let name = body.optional_str("name")?.map(str::to_string);
     check_name(name.as_deref())?;
-    let expires_at = match body.optional_str("expires_at")? {
-        None => None,
-        Some(text) => Some(time::iso_seconds(time::parse_datetime(text).ok_or_else(|| {
-            ApiError::unprocessable(
-                "datetime_from_date_parsing",
-                &["body", "expires_at"],
-                "Input should be a valid datetime",
-            )
-        })?)),
-    };
+    let expires_at = body.optional_datetime("expires_at")?.map(time::iso_seconds);
     let (id, plaintext) =
         create_key(app, &principal.user.id, name.as_deref(), expires_at.as_deref(), req.now_secs()).await?;
     http::json(
