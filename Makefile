@@ -24,8 +24,11 @@ dev: build migrate
 	$(WRANGLER) dev --local --ip 127.0.0.1 --port 7860 $(ENV_FILE)
 
 # make bench [BASE_URL=http://127.0.0.1:PORT USER=... PASSWORD=...]
+# The gateway part starts a real Langflow 1.13.0 from the cached venv (installed when missing).
 bench: build
 	BASE_URL="$(BASE_URL)" BENCH_USER="$(if $(BASE_URL),$(USER))" BENCH_PASSWORD="$(PASSWORD)" node scripts/bench.mjs
+	./scripts/setup-langflow.sh >/dev/null
+	node scripts/bench-gateway.mjs
 
 # Formatting and clippy, so the code stays one style and warning-free.
 lint:

@@ -232,7 +232,8 @@ def as_text(value):
 
 
 def as_uuid(value):
-    """Langflow's CHAR(32) hex ids become lowercase UUIDs with dashes; anything else is kept."""
+    """Langflow's CHAR(32) hex ids become lowercase UUIDs with dashes; anything else is kept (and
+    refused before anything is written, see `run`)."""
     value = as_text(value)
     if value is None:
         return None
@@ -688,6 +689,17 @@ def run(args) -> dict:
         bad_users = [u for u in users if not u["id"] or not u["username"]]
         if bad_users:
             raise Refused(f"{db_path}: {len(bad_users)} users have no id or no username")
+        # The worker names rows by UUID everywhere (paths, links, owner checks): an id of another
+        # shape would be unreachable, or worse, reach a page as something else.
+        not_uuids = [f"{kind} {row.get('name') or row.get('username') or row['id']!r}: {column} {row[column]!r}"
+                     for kind, rows, columns in (("user", users, ("id",)), ("API key", keys, ("id", "user_id")),
+                                                 ("variable", variables, ("id", "user_id")),
+                                                 ("flow", flows, ("id", "user_id", "folder_id")))
+                     for row in rows for column in columns
+                     if row[column] is not None and not DASHED.fullmatch(str(row[column]))]
+        if not_uuids:
+            raise Refused(f"{db_path}: {len(not_uuids)} ids are not UUIDs, which Langflow always writes, "
+                          f"so the database was changed by hand or is not Langflow's; e.g. {'; '.join(not_uuids[:5])}")
 
         # 2. Does the secret key decrypt every stored secret? (Fernet HMAC, under every key
         #    Langflow would try)

@@ -27,6 +27,13 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_RESET_PASSWORD_PER_MINUTE",
     "LANGFLOW_DISABLE_TRACK_APIKEY_USAGE",
     "LANGFLOW_EDGE_BENCH_STATS",
+    "LANGFLOW_SESSION_CACHE_SECONDS",
+    "LANGFLOW_ORIGIN_URL",
+    "LANGFLOW_ORIGIN_TIMEOUT_SECONDS",
+    "LANGFLOW_GATEWAY_ISSUER",
+    "LANGFLOW_GATEWAY_AUDIENCE",
+    "LANGFLOW_GATEWAY_PRIVATE_KEY",
+    "LANGFLOW_GATEWAY_PUBLISHED_KEYS",
 ];
 
 /// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
@@ -109,7 +116,38 @@ pub struct RateLimits {
     pub resets_per_user_per_minute: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Gateway mode (`LANGFLOW_ORIGIN_URL` set): a real Langflow server behind the worker.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GatewaySettings {
+    /// `http(s)://host[:port][/prefix]`, without a trailing slash.
+    pub origin: String,
+    /// How long to wait for the origin's answer to begin (not for a stream to end).
+    pub timeout_secs: u32,
+    /// `iss` and `aud` of the identity JWT (Langflow's `EXTERNAL_AUTH_ISSUER` / `_AUDIENCE`).
+    pub issuer: String,
+    pub audience: String,
+    /// PKCS#8 PEM or JWK of the RS256 signing key; `None`: generated once and kept in D1.
+    pub private_key: Option<String>,
+    /// Public JWKs (a JSON array) published besides the signing key's: the previous key during a
+    /// rotation, or the next one ahead of it.
+    pub published_keys: Vec<String>,
+}
+
+impl fmt::Debug for GatewaySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GatewaySettings")
+            .field("origin", &self.origin)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("private_key", &if self.private_key.is_some() { "<set>" } else { "<generated>" })
+            .field("published_keys", &self.published_keys.len())
+            .finish()
+    }
+}
+
+/// `Debug` (see below) never prints the secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     pub auto_login: AutoLogin,
     pub superuser: String,
@@ -124,8 +162,38 @@ pub struct Settings {
     pub cookies: CookieSettings,
     pub rate_limits: RateLimits,
     pub track_api_key_usage: bool,
+    /// How long an isolate may answer from a session or API key it verified, without asking D1
+    /// again (0: never; every request reads D1, so a revocation holds at once everywhere).
+    pub session_cache_secs: u32,
     /// Adds the isolate's D1 counters to every answer (`x-d1-stats`), for `make bench` only.
     pub expose_d1_stats: bool,
+    /// `None`: standalone mode.
+    pub gateway: Option<GatewaySettings>,
+}
+
+/// Secrets are shown as whether they are set, never as their value: a `{:?}` of the settings
+/// can end up in a log.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| if set { "<set>" } else { "<unset>" };
+        f.debug_struct("Settings")
+            .field("auto_login", &self.auto_login)
+            .field("superuser", &self.superuser)
+            .field("superuser_password", &redacted(self.superuser_password.is_some()))
+            .field("secret_key", &redacted(self.secret_key.is_some()))
+            .field("secret_key_fallbacks", &format_args!("<{} set>", self.secret_key_fallbacks.len()))
+            .field("new_user_is_active", &self.new_user_is_active)
+            .field("enable_signup", &self.enable_signup)
+            .field("access_token_expire_secs", &self.access_token_expire_secs)
+            .field("refresh_token_expire_secs", &self.refresh_token_expire_secs)
+            .field("cookies", &self.cookies)
+            .field("rate_limits", &self.rate_limits)
+            .field("track_api_key_usage", &self.track_api_key_usage)
+            .field("session_cache_secs", &self.session_cache_secs)
+            .field("expose_d1_stats", &self.expose_d1_stats)
+            .field("gateway", &self.gateway)
+            .finish()
+    }
 }
 
 /// A value that cannot be used. The message names the variable and says how to fix it; it never
@@ -235,9 +303,56 @@ impl Settings {
                 resets_per_user_per_minute: number("LANGFLOW_RESET_PASSWORD_PER_MINUTE", 5, 1)?,
             },
             track_api_key_usage: !boolean("LANGFLOW_DISABLE_TRACK_APIKEY_USAGE", false)?,
+            session_cache_secs: number("LANGFLOW_SESSION_CACHE_SECONDS", 0, 0)?,
             expose_d1_stats: boolean("LANGFLOW_EDGE_BENCH_STATS", false)?,
+            gateway: gateway_settings(&get, &number)?,
         })
     }
+}
+
+/// `LANGFLOW_ORIGIN_URL` turns gateway mode on; the other `LANGFLOW_GATEWAY_*` settings matter
+/// only then.
+fn gateway_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+    number: &dyn Fn(&'static str, u32, u32) -> Result<u32, ConfigError>,
+) -> Result<Option<GatewaySettings>, ConfigError> {
+    let Some(origin) = get("LANGFLOW_ORIGIN_URL") else { return Ok(None) };
+    let origin = origin.trim().trim_end_matches('/').to_string();
+    let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).unwrap_or_default();
+    let host = host.split('/').next().unwrap_or_default();
+    if host.is_empty() || origin.contains(['?', '#', ' ']) || host.contains('@') {
+        return Err(ConfigError {
+            variable: "LANGFLOW_ORIGIN_URL",
+            problem: "must be the Langflow server's http:// or https:// URL, such as https://langflow.internal.example.com (no query, no user name or password)"
+                .into(),
+        });
+    }
+    let published_keys = match get("LANGFLOW_GATEWAY_PUBLISHED_KEYS") {
+        None => Vec::new(),
+        Some(text) => match serde_json::from_str::<Vec<serde_json::Value>>(&text) {
+            Ok(keys)
+                if keys.iter().all(|k| {
+                    k.get("kty").and_then(|v| v.as_str()) == Some("RSA") && k.get("n").is_some() && k.get("d").is_none()
+                }) =>
+            {
+                keys.iter().map(|k| k.to_string()).collect()
+            }
+            _ => {
+                return Err(ConfigError {
+                    variable: "LANGFLOW_GATEWAY_PUBLISHED_KEYS",
+                    problem: "must be a JSON array of public RSA JWKs (kty, n, e; never a private key)".into(),
+                })
+            }
+        },
+    };
+    Ok(Some(GatewaySettings {
+        origin,
+        timeout_secs: number("LANGFLOW_ORIGIN_TIMEOUT_SECONDS", 100, 1)?,
+        issuer: get("LANGFLOW_GATEWAY_ISSUER").map_or_else(|| "langflow-edge".into(), |v| v.trim().to_string()),
+        audience: get("LANGFLOW_GATEWAY_AUDIENCE").map_or_else(|| "langflow".into(), |v| v.trim().to_string()),
+        private_key: get("LANGFLOW_GATEWAY_PRIVATE_KEY"),
+        published_keys,
+    }))
 }
 
 #[cfg(test)]
@@ -334,5 +449,44 @@ mod tests {
         assert!(AutoLogin::LoopbackOnly.enabled_for_host("localhost:7860"));
         assert!(!AutoLogin::LoopbackOnly.enabled_for_host("langflow.example.com"));
         assert!(AutoLogin::On.enabled_for_host("langflow.example.com"));
+    }
+
+    #[test]
+    fn debug_never_prints_secrets() {
+        let settings = Settings::from_lookup(|name| match name {
+            "LANGFLOW_SECRET_KEY" => Some("super-secret-key-value".into()),
+            "LANGFLOW_SECRET_KEY_FALLBACKS" => Some("old-secret-one,old-secret-two".into()),
+            "LANGFLOW_SUPERUSER_PASSWORD" => Some("hunter2-password".into()),
+            "LANGFLOW_AUTO_LOGIN" => Some("False".into()),
+            _ => None,
+        })
+        .unwrap();
+        let shown = format!("{settings:?}");
+        for secret in ["super-secret-key-value", "old-secret-one", "old-secret-two", "hunter2-password"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("secret_key: \"<set>\"") && shown.contains("<2 set>"), "{shown}");
+    }
+
+    #[test]
+    fn gateway_mode_follows_the_origin_url() {
+        assert_eq!(parse(&[]).unwrap().gateway, None);
+        let s = parse(&[("LANGFLOW_ORIGIN_URL", "https://langflow.internal:7860/")]).unwrap();
+        let gateway = s.gateway.unwrap();
+        assert_eq!(gateway.origin, "https://langflow.internal:7860");
+        assert_eq!((gateway.issuer.as_str(), gateway.audience.as_str()), ("langflow-edge", "langflow"));
+        assert_eq!(gateway.timeout_secs, 100);
+        for bad in ["langflow.internal", "ftp://x", "https://", "https://u:p@host", "http://host/?x=1"] {
+            let err = parse(&[("LANGFLOW_ORIGIN_URL", bad)]).unwrap_err();
+            assert_eq!(err.variable, "LANGFLOW_ORIGIN_URL", "{bad}");
+        }
+        let err = parse(&[("LANGFLOW_ORIGIN_URL", "https://user:hunter2@host")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let err = parse(&[
+            ("LANGFLOW_ORIGIN_URL", "http://127.0.0.1:7860"),
+            ("LANGFLOW_GATEWAY_PUBLISHED_KEYS", r#"[{"kty":"RSA","n":"x","e":"AQAB","d":"secret"}]"#),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_GATEWAY_PUBLISHED_KEYS");
     }
 }

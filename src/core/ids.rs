@@ -53,6 +53,69 @@ fn hex_value(digit: u8) -> Option<u8> {
     char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
 }
 
+/// A UUID-named record id of one kind. Each kind is its own type, so an owner cannot be passed
+/// where a flow id is expected (or the reverse) anywhere between the edge and D1. Values are
+/// canonical (dashed, lowercase) when made by `parse` or `random`; rows read back from D1 are
+/// taken as stored.
+macro_rules! uuid_ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// FastAPI's UUID rules (see `parse_uuid`); `None` when `text` is not a UUID.
+            pub fn parse(text: &str) -> Option<Self> {
+                parse_uuid(text).map($name)
+            }
+
+            /// A new version-4 id from 16 random bytes.
+            pub fn random(bytes: [u8; 16]) -> Self {
+                $name(uuid_v4(bytes))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    )*};
+}
+
+uuid_ids! {
+    /// `user.id`.
+    UserId,
+    /// `flow.id`.
+    FlowId,
+    /// `folder.id` (a Langflow project).
+    FolderId,
+    /// `session.id`: one login, named by the tokens' `sid` claim.
+    SessionId,
+    /// `apikey.id`.
+    ApiKeyId,
+    /// `variable.id`.
+    VariableId,
+}
+
+impl SessionId {
+    /// The `sid` of a verified token, as issued (only tokens we signed carry one).
+    pub fn from_claim(sid: String) -> Self {
+        SessionId(sid)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@
 pub mod csrf;
 pub mod fernet;
 pub mod html;
+pub mod identity_token;
 pub mod ids;
 pub mod mt19937;
 pub mod naming;

@@ -4,9 +4,8 @@
 use super::time::read_datetime;
 use serde_json::{Map, Value};
 
-/// A body FastAPI refuses with 422 `{"detail":[{"type","loc","msg"}]}`: this module's only error.
-/// The edge turns it into an HTTP answer (`impl From<BodyError> for ApiError`), so `core/` needs
-/// nothing from the edge.
+/// A body FastAPI would refuse with a 422: pydantic's error `type`, where it is (`loc`) and what
+/// is wrong. The edge turns it into Langflow's JSON or into words on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyError {
     /// Pydantic's error type, e.g. `missing`, `string_type`, `json_invalid`.
@@ -16,17 +15,17 @@ pub struct BodyError {
     pub msg: String,
 }
 
+pub type BodyResult<T> = Result<T, BodyError>;
+
 impl BodyError {
     pub fn new(kind: &'static str, loc: &[&str], msg: impl Into<String>) -> Self {
         BodyError { kind, loc: loc.iter().map(|part| part.to_string()).collect(), msg: msg.into() }
     }
 
-    pub fn missing_field(location: &str, field: &str) -> Self {
+    pub fn missing(location: &str, field: &str) -> Self {
         Self::new("missing", &[location, field], "Field required")
     }
 }
-
-pub type BodyResult<T> = Result<T, BodyError>;
 
 /// A parsed JSON object body with field accessors that answer FastAPI-style 422s.
 #[derive(Debug, Clone)]
@@ -59,7 +58,7 @@ impl JsonBody {
 
     pub fn required_str(&self, field: &str) -> BodyResult<&str> {
         match self.0.get(field) {
-            None => Err(BodyError::missing_field("body", field)),
+            None => Err(BodyError::missing("body", field)),
             Some(value) => value.as_str().ok_or_else(|| string_type(field)),
         }
     }

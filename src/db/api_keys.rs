@@ -2,14 +2,15 @@
 //! of its plaintext. Every query but the hash lookup is filtered by owner.
 
 use super::users::User;
+use super::DbResult;
 use super::{changes, int, opt_text, statement, text};
-use crate::error::ApiResult;
+use crate::core::ids::{ApiKeyId, UserId};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ApiKey {
-    pub id: String,
+    pub id: ApiKeyId,
     pub name: Option<String>,
     pub created_at: String,
     pub last_used_at: Option<String>,
@@ -18,14 +19,14 @@ pub struct ApiKey {
     pub expires_at: Option<String>,
     /// Fernet token of the plaintext key.
     pub api_key: String,
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 const COLUMNS: &str = "id, name, created_at, last_used_at, total_uses, is_active, expires_at, api_key, user_id";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct KeyState {
-    pub key_id: String,
+    pub key_id: ApiKeyId,
     pub key_is_active: i64,
     pub key_expires_at: Option<String>,
 }
@@ -44,70 +45,73 @@ pub(super) const SELECT_WITH_OWNER: &str =
      FROM apikey k JOIN \"user\" u ON u.id = k.user_id WHERE k.api_key_hash = ?1";
 
 /// The key (and its owner) whose hash is `hash`; one query.
-pub async fn find_by_hash(db: &D1Database, hash: &str) -> ApiResult<Option<KeyWithOwner>> {
+pub async fn find_by_hash(db: &D1Database, hash: &str) -> DbResult<Option<KeyWithOwner>> {
     let found = super::first_pair::<KeyState, User>(statement(db, SELECT_WITH_OWNER, &[text(hash)])?).await?;
     Ok(found.map(|(key, user)| KeyWithOwner { key, user }))
 }
 
 /// Usage counters; run after the response is sent (`wait_until`), never on the request's path.
-pub async fn record_use(db: &D1Database, key_id: &str, at: &str) -> ApiResult<()> {
+pub async fn record_use(db: &D1Database, key_id: &ApiKeyId, at: &str) -> DbResult<()> {
     super::run(statement(
         db,
         "UPDATE apikey SET total_uses = total_uses + 1, last_used_at = ?2 WHERE id = ?1",
-        &[text(key_id), text(at)],
+        &[text(key_id.as_str()), text(at)],
     )?)
     .await?;
     Ok(())
 }
 
 pub struct NewApiKey<'a> {
-    pub id: &'a str,
+    pub id: &'a ApiKeyId,
     pub name: Option<&'a str>,
     pub created_at: &'a str,
     pub expires_at: Option<&'a str>,
     pub ciphertext: &'a str,
     pub hash: &'a str,
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
 }
 
-pub async fn insert(db: &D1Database, key: &NewApiKey<'_>) -> ApiResult<()> {
+pub async fn insert(db: &D1Database, key: &NewApiKey<'_>) -> DbResult<()> {
     super::run(statement(
         db,
         "INSERT INTO apikey (id, name, created_at, total_uses, is_active, expires_at, api_key, api_key_hash, user_id) \
          VALUES (?1, ?2, ?3, 0, 1, ?4, ?5, ?6, ?7)",
         &[
-            text(key.id),
+            text(key.id.as_str()),
             opt_text(key.name),
             text(key.created_at),
             opt_text(key.expires_at),
             text(key.ciphertext),
             text(key.hash),
-            text(key.user_id),
+            text(key.user_id.as_str()),
         ],
     )?)
     .await?;
     Ok(())
 }
 
-pub async fn list_for_user(db: &D1Database, user_id: &str) -> ApiResult<Vec<ApiKey>> {
+pub async fn list_for_user(db: &D1Database, user_id: &UserId) -> DbResult<Vec<ApiKey>> {
     super::all(statement(
         db,
         &format!("SELECT {COLUMNS} FROM apikey WHERE user_id = ?1 ORDER BY created_at, id"),
-        &[text(user_id)],
+        &[text(user_id.as_str())],
     )?)
     .await
 }
 
 /// True when the key existed and belonged to `user_id`.
-pub async fn delete_for_user(db: &D1Database, id: &str, user_id: &str) -> ApiResult<bool> {
-    let result =
-        super::run(statement(db, "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2", &[text(id), text(user_id)])?)
-            .await?;
+pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<bool> {
+    let result = super::run(statement(
+        db,
+        "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2",
+        &[text(id.as_str()), text(user_id.as_str())],
+    )?)
+    .await?;
     Ok(changes(&result) == 1)
 }
 
 /// A page of (id, ciphertext) for re-encryption, in id order after `after`.
-pub async fn ciphertext_page(db: &D1Database, after: &str, limit: i64) -> ApiResult<Vec<(String, String)>> {
+pub async fn ciphertext_page(db: &D1Database, after: &str, limit: i64) -> DbResult<Vec<(String, String)>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -123,6 +127,6 @@ pub async fn ciphertext_page(db: &D1Database, after: &str, limit: i64) -> ApiRes
 }
 
 /// Replaces a ciphertext only if it is still the one that was read (safe against a concurrent change).
-pub fn replace_ciphertext(db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
+pub fn replace_ciphertext(db: &D1Database, id: &str, old: &str, new: &str) -> DbResult<D1PreparedStatement> {
     statement(db, "UPDATE apikey SET api_key = ?3 WHERE id = ?1 AND api_key = ?2", &[text(id), text(old), text(new)])
 }

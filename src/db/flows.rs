@@ -2,89 +2,110 @@
 //! user's flow is simply not found (superusers included).
 
 use super::{batch, changes, int, is_unique_violation, opt_text, statement, text};
-use crate::error::{ApiError, ApiResult};
+use super::{DbError, DbResult};
+use crate::core::ids::{FlowId, FolderId, UserId};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-pub const COLUMNS: &str =
-    "id, name, description, icon, icon_bg_color, gradient, data, is_component, updated_at, webhook, \
-     endpoint_name, tags, locked, mcp_enabled, action_name, action_description, access_type, flow_type, a2a_enabled, \
-     a2a_card_overrides, user_id, folder_id, workspace_id, version_token";
+/// Declares the `flow` row once: the struct, its column list (`COLUMNS`, in this order) and the
+/// values bound for those columns (`values`). A new column is one line here (the importer's
+/// `FLOW_COLUMNS` is checked against `COLUMNS` by a test).
+macro_rules! flow_row {
+    ($($(#[$doc:meta])* $column:ident: $kind:ty),* $(,)?) => {
+        #[derive(Debug, Clone, Deserialize)]
+        pub struct Flow {
+            $($(#[$doc])* pub $column: $kind,)*
+        }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Flow {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub icon: Option<String>,
-    pub icon_bg_color: Option<String>,
-    pub gradient: Option<String>,
+        /// Every column of `flow`, in the order `Flow::values` binds them.
+        pub const COLUMNS: &[&str] = &[$(stringify!($column)),*];
+
+        impl Flow {
+            fn values(&self) -> Vec<JsValue> {
+                vec![$(self.$column.to_d1()),*]
+            }
+        }
+    };
+}
+
+flow_row! {
+    id: FlowId,
+    name: String,
+    description: Option<String>,
+    icon: Option<String>,
+    icon_bg_color: Option<String>,
+    gradient: Option<String>,
     /// JSON text.
-    pub data: Option<String>,
-    pub is_component: Option<i64>,
-    pub updated_at: Option<String>,
-    pub webhook: Option<i64>,
-    pub endpoint_name: Option<String>,
+    data: Option<String>,
+    is_component: Option<i64>,
+    updated_at: Option<String>,
+    webhook: Option<i64>,
+    endpoint_name: Option<String>,
     /// JSON text (a list).
-    pub tags: Option<String>,
-    pub locked: Option<i64>,
-    pub mcp_enabled: Option<i64>,
-    pub action_name: Option<String>,
-    pub action_description: Option<String>,
-    pub access_type: String,
-    pub flow_type: String,
-    pub a2a_enabled: Option<i64>,
+    tags: Option<String>,
+    locked: Option<i64>,
+    mcp_enabled: Option<i64>,
+    action_name: Option<String>,
+    action_description: Option<String>,
+    access_type: String,
+    flow_type: String,
+    a2a_enabled: Option<i64>,
     /// JSON text.
-    pub a2a_card_overrides: Option<String>,
-    pub user_id: Option<String>,
-    pub folder_id: Option<String>,
-    pub workspace_id: Option<String>,
-    pub version_token: Option<String>,
+    a2a_card_overrides: Option<String>,
+    /// `None` for Langflow's starter flows, which belong to nobody.
+    user_id: Option<UserId>,
+    folder_id: Option<FolderId>,
+    workspace_id: Option<String>,
+    version_token: Option<String>,
 }
 
-fn opt_int(value: Option<i64>) -> JsValue {
-    value.map_or(JsValue::NULL, int)
+/// A column value as D1 takes it.
+trait ToD1 {
+    fn to_d1(&self) -> JsValue;
 }
 
-fn args(flow: &Flow) -> Vec<JsValue> {
-    vec![
-        text(&flow.id),
-        text(&flow.name),
-        opt_text(flow.description.as_deref()),
-        opt_text(flow.icon.as_deref()),
-        opt_text(flow.icon_bg_color.as_deref()),
-        opt_text(flow.gradient.as_deref()),
-        opt_text(flow.data.as_deref()),
-        opt_int(flow.is_component),
-        opt_text(flow.updated_at.as_deref()),
-        opt_int(flow.webhook),
-        opt_text(flow.endpoint_name.as_deref()),
-        opt_text(flow.tags.as_deref()),
-        opt_int(flow.locked),
-        opt_int(flow.mcp_enabled),
-        opt_text(flow.action_name.as_deref()),
-        opt_text(flow.action_description.as_deref()),
-        text(&flow.access_type),
-        text(&flow.flow_type),
-        opt_int(flow.a2a_enabled),
-        opt_text(flow.a2a_card_overrides.as_deref()),
-        opt_text(flow.user_id.as_deref()),
-        opt_text(flow.folder_id.as_deref()),
-        opt_text(flow.workspace_id.as_deref()),
-        opt_text(flow.version_token.as_deref()),
-    ]
+impl ToD1 for String {
+    fn to_d1(&self) -> JsValue {
+        text(self)
+    }
 }
 
-fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+impl ToD1 for i64 {
+    fn to_d1(&self) -> JsValue {
+        int(*self)
+    }
+}
+
+impl<T: ToD1> ToD1 for Option<T> {
+    fn to_d1(&self) -> JsValue {
+        self.as_ref().map_or(JsValue::NULL, ToD1::to_d1)
+    }
+}
+
+macro_rules! id_to_d1 {
+    ($($id:ty),*) => {$(
+        impl ToD1 for $id {
+            fn to_d1(&self) -> JsValue {
+                text(self.as_str())
+            }
+        }
+    )*};
+}
+id_to_d1!(FlowId, UserId, FolderId);
+
+/// `SELECT` of every column, with `NULL AS data` for lists that leave the JSON out.
+fn select_columns(with_data: bool) -> String {
+    let columns: Vec<&str> =
+        COLUMNS.iter().map(|c| if *c == "data" && !with_data { "NULL AS data" } else { c }).collect();
+    columns.join(", ")
 }
 
 #[derive(Debug)]
 pub enum FlowWriteError {
     NameTaken,
     EndpointTaken,
-    Db(ApiError),
+    Db(DbError),
 }
 
 fn write_error(err: worker::Error) -> FlowWriteError {
@@ -99,55 +120,52 @@ fn write_error(err: worker::Error) -> FlowWriteError {
 }
 
 pub async fn insert(db: &D1Database, flow: &Flow) -> Result<(), FlowWriteError> {
-    let sql = format!("INSERT INTO flow ({COLUMNS}) VALUES ({})", placeholders(24));
-    super::run(statement(db, &sql, &args(flow)).map_err(FlowWriteError::Db)?).await.map_err(write_error)?;
+    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!("INSERT INTO flow ({}) VALUES ({})", COLUMNS.join(", "), placeholders.join(", "));
+    super::run(statement(db, &sql, &flow.values()).map_err(FlowWriteError::Db)?).await.map_err(write_error)?;
     Ok(())
 }
 
 /// Writes every column of an owned flow; the owner in the WHERE clause keeps it owner-scoped.
-pub async fn update(db: &D1Database, flow: &Flow, owner: &str) -> Result<bool, FlowWriteError> {
+pub async fn update(db: &D1Database, flow: &Flow, owner: &UserId) -> Result<bool, FlowWriteError> {
+    // `id` is ?1; the owner is bound after the last column.
     let assignments: Vec<String> =
-        COLUMNS.split(", ").enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-    let sql = format!("UPDATE flow SET {} WHERE id = ?1 AND user_id = ?25", assignments.join(", "));
-    let mut values = args(flow);
-    values.push(text(owner));
+        COLUMNS.iter().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    let owner_slot = COLUMNS.len() + 1;
+    let sql = format!("UPDATE flow SET {} WHERE id = ?1 AND user_id = ?{owner_slot}", assignments.join(", "));
+    let mut values = flow.values();
+    values.push(text(owner.as_str()));
     let result = super::run(statement(db, &sql, &values).map_err(FlowWriteError::Db)?).await.map_err(write_error)?;
     Ok(changes(&result) == 1)
 }
 
-pub async fn find_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<Option<Flow>> {
-    super::first(statement(
-        db,
-        &format!("SELECT {COLUMNS} FROM flow WHERE id = ?1 AND user_id = ?2"),
-        &[text(id), text(owner)],
-    )?)
-    .await
+pub async fn find_owned(db: &D1Database, id: &FlowId, owner: &UserId) -> DbResult<Option<Flow>> {
+    let sql = format!("SELECT {} FROM flow WHERE id = ?1 AND user_id = ?2", select_columns(true));
+    super::first(statement(db, &sql, &[text(id.as_str()), text(owner.as_str())])?).await
 }
 
 /// The owner's flows by name; without `data` when `with_data` is false (lists that show names
 /// need not read and decode up to 1.9 MB per flow).
 pub async fn list_owned(
     db: &D1Database,
-    owner: &str,
-    folder_id: Option<&str>,
+    owner: &UserId,
+    folder_id: Option<&FolderId>,
     with_data: bool,
-) -> ApiResult<Vec<Flow>> {
-    let sql = if with_data { LIST_WITH_DATA } else { LIST_WITHOUT_DATA };
-    super::all(statement(db, sql, &[text(owner), opt_text(folder_id)])?).await
+) -> DbResult<Vec<Flow>> {
+    let sql = format!(
+        "SELECT {} FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name",
+        select_columns(with_data)
+    );
+    super::all(statement(db, &sql, &[text(owner.as_str()), opt_text(folder_id.map(FolderId::as_str))])?).await
 }
 
-const LIST_WITH_DATA: &str = "SELECT id, name, description, icon, icon_bg_color, gradient, data, is_component, \
-     updated_at, webhook, endpoint_name, tags, locked, mcp_enabled, action_name, action_description, access_type, \
-     flow_type, a2a_enabled, a2a_card_overrides, user_id, folder_id, workspace_id, version_token \
-     FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name";
-const LIST_WITHOUT_DATA: &str = "SELECT id, name, description, icon, icon_bg_color, gradient, NULL AS data, \
-     is_component, updated_at, webhook, endpoint_name, tags, locked, mcp_enabled, action_name, action_description, \
-     access_type, flow_type, a2a_enabled, a2a_card_overrides, user_id, folder_id, workspace_id, version_token \
-     FROM flow WHERE user_id = ?1 AND (?2 IS NULL OR folder_id = ?2) ORDER BY name";
-
-pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<bool> {
-    let result =
-        super::run(statement(db, "DELETE FROM flow WHERE id = ?1 AND user_id = ?2", &[text(id), text(owner)])?).await?;
+pub async fn delete_owned(db: &D1Database, id: &FlowId, owner: &UserId) -> DbResult<bool> {
+    let result = super::run(statement(
+        db,
+        "DELETE FROM flow WHERE id = ?1 AND user_id = ?2",
+        &[text(id.as_str()), text(owner.as_str())],
+    )?)
+    .await?;
     Ok(changes(&result) == 1)
 }
 
@@ -158,10 +176,10 @@ pub async fn delete_owned(db: &D1Database, id: &str, owner: &str) -> ApiResult<b
 /// patterns at 50 bytes ("LIKE or GLOB pattern too complex"), which made longer names a 500.
 pub async fn taken_names(
     db: &D1Database,
-    owner: &str,
+    owner: &UserId,
     name: &str,
     endpoint: Option<&str>,
-) -> ApiResult<(Vec<String>, Vec<String>)> {
+) -> DbResult<(Vec<String>, Vec<String>)> {
     #[derive(Deserialize)]
     struct Name {
         name: Option<String>,
@@ -172,14 +190,14 @@ pub async fn taken_names(
             statement(
                 db,
                 "SELECT name FROM flow WHERE user_id = ?1 AND (name = ?2 OR (name >= ?3 AND name < ?4))",
-                &[text(owner), text(name), text(&format!("{name} (")), text(&format!("{name} )"))],
+                &[text(owner.as_str()), text(name), text(&format!("{name} (")), text(&format!("{name} )"))],
             )?,
             statement(
                 db,
                 "SELECT endpoint_name AS name FROM flow WHERE user_id = ?1 AND ?2 IS NOT NULL \
                  AND (endpoint_name = ?2 OR (endpoint_name >= ?3 AND endpoint_name < ?4))",
                 &[
-                    text(owner),
+                    text(owner.as_str()),
                     opt_text(endpoint),
                     opt_text(endpoint.map(|e| format!("{e}-")).as_deref()),
                     opt_text(endpoint.map(|e| format!("{e}.")).as_deref()),
@@ -188,7 +206,7 @@ pub async fn taken_names(
         ],
     )
     .await?;
-    let names = |i: usize| -> ApiResult<Vec<String>> {
+    let names = |i: usize| -> DbResult<Vec<String>> {
         let rows: Vec<Name> = results.get(i).map(|r| r.results()).transpose()?.unwrap_or_default();
         Ok(rows.into_iter().filter_map(|r| r.name).collect())
     };
@@ -214,10 +232,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn list_queries_read_every_column() {
-        let normalize = |sql: &str| sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(normalize(LIST_WITH_DATA).starts_with(&format!("SELECT {} FROM", normalize(COLUMNS))));
-        let without = normalize(COLUMNS).replace(" data,", " NULL AS data,");
-        assert!(normalize(LIST_WITHOUT_DATA).starts_with(&format!("SELECT {without} FROM")));
+    fn selects_name_every_column() {
+        assert_eq!(COLUMNS.first(), Some(&"id"));
+        assert_eq!(select_columns(true), COLUMNS.join(", "));
+        assert_eq!(select_columns(false), COLUMNS.join(", ").replace(" data,", " NULL AS data,"));
+    }
+
+    /// The importer writes the same columns: its list must match this one.
+    #[test]
+    fn importer_lists_the_same_columns() {
+        let script = include_str!("../../scripts/import-langflow.py");
+        let start = script.find("FLOW_COLUMNS = [").expect("FLOW_COLUMNS in the importer");
+        let rest = &script[start..];
+        let end = rest.find(']').expect("end of FLOW_COLUMNS");
+        let listed: Vec<&str> =
+            rest[..end].split(['"', '\'']).skip(1).step_by(2).map(str::trim).filter(|c| !c.is_empty()).collect();
+        assert_eq!(listed, COLUMNS, "scripts/import-langflow.py FLOW_COLUMNS differs from db::flows::COLUMNS");
     }
 }

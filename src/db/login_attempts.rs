@@ -1,8 +1,8 @@
 //! Table `login_attempt`: fixed-window counters shared by every isolate (deviation 6).
 
+use super::DbResult;
 use super::{int, statement, text};
 use crate::core::rate_limit::Counter;
-use crate::error::ApiResult;
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -14,7 +14,7 @@ struct Row {
 
 /// Counts one attempt under `key`, starting a new window when the old one is over, and returns
 /// the counter as it is now (`RETURNING`), so the check and the increment are one atomic step.
-pub fn record(db: &D1Database, key: &str, window_secs: u32, now_secs: i64) -> ApiResult<D1PreparedStatement> {
+pub fn record(db: &D1Database, key: &str, window_secs: u32, now_secs: i64) -> DbResult<D1PreparedStatement> {
     statement(
         db,
         "INSERT INTO login_attempt (key, window_start, count) VALUES (?1, ?2, 1) \
@@ -26,23 +26,23 @@ pub fn record(db: &D1Database, key: &str, window_secs: u32, now_secs: i64) -> Ap
     )
 }
 
-pub fn counter_of(result: &worker::D1Result) -> ApiResult<Option<Counter>> {
+pub fn counter_of(result: &worker::D1Result) -> DbResult<Option<Counter>> {
     let rows: Vec<Row> = result.results()?;
     Ok(rows.into_iter().next().map(|r| Counter { window_start: r.window_start, count: r.count }))
 }
 
 /// Takes back one counted attempt (a login that turned out to be right does not count).
-pub fn forgive(db: &D1Database, key: &str) -> ApiResult<D1PreparedStatement> {
+pub fn forgive(db: &D1Database, key: &str) -> DbResult<D1PreparedStatement> {
     statement(db, "UPDATE login_attempt SET count = max(count - 1, 0) WHERE key = ?1", &[text(key)])
 }
 
 /// Drops windows that ended long ago, so the table stays small.
-pub fn purge_older_than(db: &D1Database, cutoff_secs: i64) -> ApiResult<D1PreparedStatement> {
+pub fn purge_older_than(db: &D1Database, cutoff_secs: i64) -> DbResult<D1PreparedStatement> {
     statement(db, "DELETE FROM login_attempt WHERE window_start < ?1", &[int(cutoff_secs)])
 }
 
 /// `record` run on its own: the counter including this attempt.
-pub async fn record_one(db: &D1Database, key: &str, window_secs: u32, now_secs: i64) -> ApiResult<Option<Counter>> {
+pub async fn record_one(db: &D1Database, key: &str, window_secs: u32, now_secs: i64) -> DbResult<Option<Counter>> {
     let rows: Vec<Row> = super::all(record(db, key, window_secs, now_secs)?).await?;
     Ok(rows.into_iter().next().map(|r| Counter { window_start: r.window_start, count: r.count }))
 }

@@ -8,11 +8,30 @@ pub mod sessions;
 pub mod users;
 pub mod variables;
 
-use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
 use std::cell::Cell;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+pub use worker::D1PreparedStatement;
+use worker::{D1Database, D1Result, Env};
+
+/// D1 failed: unreachable, a constraint nobody expected, a bug. The text is for the log only;
+/// callers above turn it into a generic 500.
+#[derive(Debug)]
+pub struct DbError(pub String);
+
+pub type DbResult<T> = Result<T, DbError>;
+
+impl From<worker::Error> for DbError {
+    fn from(err: worker::Error) -> Self {
+        DbError(err.to_string())
+    }
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// D1 work done by this isolate since it started, as D1 reports it (for `make bench`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,7 +64,7 @@ fn count(result: &D1Result) {
 }
 
 /// The first row, if any. Every read goes through here, `all` or `batch`, so it is counted.
-pub async fn first<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Option<T>> {
+pub async fn first<T: DeserializeOwned>(statement: D1PreparedStatement) -> DbResult<Option<T>> {
     let result = statement.all().await?;
     count(&result);
     Ok(result.results::<T>()?.into_iter().next())
@@ -55,7 +74,7 @@ pub async fn first<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiRe
 /// `#[serde(flatten)]`, whose buffering code costs wasm size.
 pub async fn first_pair<A: DeserializeOwned, B: DeserializeOwned>(
     statement: D1PreparedStatement,
-) -> ApiResult<Option<(A, B)>> {
+) -> DbResult<Option<(A, B)>> {
     let result = statement.all().await?;
     count(&result);
     let a = result.results::<A>()?.into_iter().next();
@@ -63,7 +82,7 @@ pub async fn first_pair<A: DeserializeOwned, B: DeserializeOwned>(
     Ok(a.zip(b))
 }
 
-pub async fn all<T: DeserializeOwned>(statement: D1PreparedStatement) -> ApiResult<Vec<T>> {
+pub async fn all<T: DeserializeOwned>(statement: D1PreparedStatement) -> DbResult<Vec<T>> {
     let result = statement.all().await?;
     count(&result);
     Ok(result.results::<T>()?)
@@ -76,9 +95,9 @@ pub async fn run(statement: D1PreparedStatement) -> worker::Result<D1Result> {
     Ok(result)
 }
 
-pub fn database(env: &Env) -> ApiResult<D1Database> {
+pub fn database(env: &Env) -> DbResult<D1Database> {
     env.d1("DB").map_err(|_| {
-        ApiError::internal("the D1 binding `DB` is missing: add [[d1_databases]] binding = \"DB\" to wrangler.toml")
+        DbError("the D1 binding `DB` is missing: add [[d1_databases]] binding = \"DB\" to wrangler.toml".into())
     })
 }
 
@@ -99,7 +118,7 @@ pub fn boolean(value: bool) -> JsValue {
     int(i64::from(value))
 }
 
-pub fn statement(db: &D1Database, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+pub fn statement(db: &D1Database, sql: &str, args: &[JsValue]) -> DbResult<D1PreparedStatement> {
     Ok(db.prepare(sql).bind(args)?)
 }
 
@@ -112,8 +131,8 @@ pub fn changes(result: &D1Result) -> usize {
 }
 
 /// Runs statements atomically (D1 batches are one transaction).
-pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1Result>> {
-    batch_raw(db, statements).await.map_err(ApiError::from)
+pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> DbResult<Vec<D1Result>> {
+    batch_raw(db, statements).await.map_err(DbError::from)
 }
 
 /// `batch`, keeping the runtime's error so callers can tell a UNIQUE violation.
@@ -127,6 +146,6 @@ pub async fn batch_raw(db: &D1Database, statements: Vec<D1PreparedStatement>) ->
 }
 
 /// Runs a batch and returns how many rows it changed in all.
-pub async fn batch_changes(db: &D1Database, statements: Vec<D1PreparedStatement>) -> ApiResult<usize> {
+pub async fn batch_changes(db: &D1Database, statements: Vec<D1PreparedStatement>) -> DbResult<usize> {
     Ok(batch(db, statements).await?.iter().map(changes).sum())
 }

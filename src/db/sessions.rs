@@ -2,14 +2,15 @@
 //! honoured only while its session is live.
 
 use super::users::User;
+use super::DbResult;
 use super::{changes, int, opt_text, statement, text};
-use crate::error::ApiResult;
+use crate::core::ids::{SessionId, UserId};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Session {
-    pub session_user_id: String,
+    pub session_user_id: UserId,
     pub refresh_hash: String,
     pub session_expires_at: i64,
     pub session_revoked_at: Option<i64>,
@@ -36,57 +37,68 @@ const SELECT_WITH_USER: &str =
 
 pub fn insert(
     db: &D1Database,
-    id: &str,
-    user_id: &str,
+    id: &SessionId,
+    user_id: &UserId,
     refresh_hash: &str,
     now_secs: i64,
     expires_at: i64,
-) -> ApiResult<D1PreparedStatement> {
+) -> DbResult<D1PreparedStatement> {
     statement(
         db,
         "INSERT INTO session (id, user_id, refresh_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        &[text(id), text(user_id), text(refresh_hash), int(now_secs), int(expires_at)],
+        &[text(id.as_str()), text(user_id.as_str()), text(refresh_hash), int(now_secs), int(expires_at)],
     )
 }
 
 /// The session and its user in one query: the only D1 read of an authenticated request.
-pub async fn load_with_user(db: &D1Database, session_id: &str) -> ApiResult<Option<SessionWithUser>> {
-    let found = super::first_pair::<Session, User>(statement(db, SELECT_WITH_USER, &[text(session_id)])?).await?;
+pub async fn load_with_user(db: &D1Database, session_id: &SessionId) -> DbResult<Option<SessionWithUser>> {
+    let found =
+        super::first_pair::<Session, User>(statement(db, SELECT_WITH_USER, &[text(session_id.as_str())])?).await?;
     Ok(found.map(|(session, user)| SessionWithUser { session, user }))
 }
 
 /// Swaps the refresh token, only if `old_hash` is still the current one; false means someone
 /// used it first (a reuse or a race), and the caller revokes the session.
-pub async fn rotate(db: &D1Database, id: &str, old_hash: &str, new_hash: &str, expires_at: i64) -> ApiResult<bool> {
+pub async fn rotate(
+    db: &D1Database,
+    id: &SessionId,
+    old_hash: &str,
+    new_hash: &str,
+    expires_at: i64,
+) -> DbResult<bool> {
     let result = super::run(statement(
         db,
         "UPDATE session SET refresh_hash = ?3, expires_at = ?4 WHERE id = ?1 AND refresh_hash = ?2 AND revoked_at IS NULL",
-        &[text(id), text(old_hash), text(new_hash), int(expires_at)],
+        &[text(id.as_str()), text(old_hash), text(new_hash), int(expires_at)],
     )?)
     .await?;
     Ok(changes(&result) == 1)
 }
 
-pub fn revoke(db: &D1Database, id: &str, now_secs: i64) -> ApiResult<D1PreparedStatement> {
-    statement(db, "UPDATE session SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", &[text(id), int(now_secs)])
+pub fn revoke(db: &D1Database, id: &SessionId, now_secs: i64) -> DbResult<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE session SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        &[text(id.as_str()), int(now_secs)],
+    )
 }
 
 /// Ends every session of a user, except `keep` (the one changing its own password).
 pub fn revoke_all_for_user(
     db: &D1Database,
-    user_id: &str,
-    keep: Option<&str>,
+    user_id: &UserId,
+    keep: Option<&SessionId>,
     now_secs: i64,
-) -> ApiResult<D1PreparedStatement> {
+) -> DbResult<D1PreparedStatement> {
     statement(
         db,
         "UPDATE session SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL AND (?2 IS NULL OR id <> ?2)",
-        &[text(user_id), opt_text(keep), int(now_secs)],
+        &[text(user_id.as_str()), opt_text(keep.map(SessionId::as_str)), int(now_secs)],
     )
 }
 
 /// Sessions that ended long ago are of no use to anyone.
-pub fn purge_ended_before(db: &D1Database, cutoff_secs: i64) -> ApiResult<D1PreparedStatement> {
+pub fn purge_ended_before(db: &D1Database, cutoff_secs: i64) -> DbResult<D1PreparedStatement> {
     statement(db, "DELETE FROM session WHERE expires_at < ?1 OR revoked_at < ?1", &[int(cutoff_secs)])
 }
 

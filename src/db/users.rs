@@ -2,7 +2,8 @@
 //! and matched exactly at login, as in Langflow.
 
 use super::{batch, boolean, changes, is_unique_violation, opt_text, statement, text};
-use crate::error::{ApiError, ApiResult};
+use super::{DbError, DbResult};
+use crate::core::ids::UserId;
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
 
@@ -11,7 +12,7 @@ pub const COLUMNS: &str =
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     /// The password hash (Langflow's column name).
     pub password: String,
@@ -35,21 +36,21 @@ impl User {
     }
 }
 
-pub async fn find_by_id(db: &D1Database, id: &str) -> ApiResult<Option<User>> {
-    super::first(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE id = ?1"), &[text(id)])?).await
+pub async fn find_by_id(db: &D1Database, id: &UserId) -> DbResult<Option<User>> {
+    super::first(statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE id = ?1"), &[text(id.as_str())])?).await
 }
 
 /// Exact (case-sensitive) match, as Langflow's login.
-pub fn by_username(db: &D1Database, username: &str) -> ApiResult<D1PreparedStatement> {
+pub fn by_username(db: &D1Database, username: &str) -> DbResult<D1PreparedStatement> {
     statement(db, &format!("SELECT {COLUMNS} FROM \"user\" WHERE username = ?1"), &[text(username)])
 }
 
-pub async fn find_by_username(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
+pub async fn find_by_username(db: &D1Database, username: &str) -> DbResult<Option<User>> {
     super::first(by_username(db, username)?).await
 }
 
 /// Case-insensitive match, as the uniqueness rule.
-pub async fn find_by_username_ignoring_case(db: &D1Database, username: &str) -> ApiResult<Option<User>> {
+pub async fn find_by_username_ignoring_case(db: &D1Database, username: &str) -> DbResult<Option<User>> {
     super::first(statement(
         db,
         &format!("SELECT {COLUMNS} FROM \"user\" WHERE lower(username) = lower(?1)"),
@@ -63,11 +64,11 @@ pub enum WriteError {
     UsernameTaken,
     /// The row changed (or was deleted) since it was read.
     Conflict,
-    Db(ApiError),
+    Db(DbError),
 }
 
-impl From<ApiError> for WriteError {
-    fn from(err: ApiError) -> Self {
+impl From<DbError> for WriteError {
+    fn from(err: DbError) -> Self {
         WriteError::Db(err)
     }
 }
@@ -89,7 +90,7 @@ async fn write(statement: D1PreparedStatement) -> Result<(), WriteError> {
 
 /// Inserts unless a user with that name (any case) exists; true when this call created it.
 /// Concurrent bootstraps in several isolates create exactly one row.
-pub async fn insert_if_absent(db: &D1Database, user: &User) -> ApiResult<bool> {
+pub async fn insert_if_absent(db: &D1Database, user: &User) -> DbResult<bool> {
     let result = super::run(statement(
         db,
         &format!("INSERT OR IGNORE INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
@@ -101,7 +102,7 @@ pub async fn insert_if_absent(db: &D1Database, user: &User) -> ApiResult<bool> {
 
 fn row_args(user: &User) -> [wasm_bindgen::JsValue; 11] {
     [
-        text(&user.id),
+        text(user.id.as_str()),
         text(&user.username),
         text(&user.password),
         opt_text(user.profile_image.as_deref()),
@@ -144,29 +145,29 @@ pub async fn update(
     }
 }
 
-pub fn set_password(db: &D1Database, id: &str, hash: &str, updated_at: &str) -> ApiResult<D1PreparedStatement> {
+pub fn set_password(db: &D1Database, id: &UserId, hash: &str, updated_at: &str) -> DbResult<D1PreparedStatement> {
     statement(
         db,
         "UPDATE \"user\" SET password = ?2, updated_at = ?3 WHERE id = ?1",
-        &[text(id), text(hash), text(updated_at)],
+        &[text(id.as_str()), text(hash), text(updated_at)],
     )
 }
 
 /// A successful login: remember when, and swap in an upgraded hash when there is one.
-pub fn record_login(db: &D1Database, id: &str, at: &str, new_hash: Option<&str>) -> ApiResult<D1PreparedStatement> {
+pub fn record_login(db: &D1Database, id: &UserId, at: &str, new_hash: Option<&str>) -> DbResult<D1PreparedStatement> {
     statement(
         db,
         "UPDATE \"user\" SET last_login_at = ?2, password = coalesce(?3, password) WHERE id = ?1",
-        &[text(id), text(at), opt_text(new_hash)],
+        &[text(id.as_str()), text(at), opt_text(new_hash)],
     )
 }
 
-pub fn set_store_api_key(db: &D1Database, id: &str, token: &str) -> ApiResult<D1PreparedStatement> {
-    statement(db, "UPDATE \"user\" SET store_api_key = ?2 WHERE id = ?1", &[text(id), text(token)])
+pub fn set_store_api_key(db: &D1Database, id: &UserId, token: &str) -> DbResult<D1PreparedStatement> {
+    statement(db, "UPDATE \"user\" SET store_api_key = ?2 WHERE id = ?1", &[text(id.as_str()), text(token)])
 }
 
 /// Page of users ordered by username, with the total that match.
-pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) -> ApiResult<(i64, Vec<User>)> {
+pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) -> DbResult<(i64, Vec<User>)> {
     // LIKE wildcards in the search text are matched literally.
     let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let filter = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\')";
@@ -201,8 +202,8 @@ pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) 
 }
 
 /// Deviation 8: the user and everything it owns go in one atomic batch.
-pub async fn delete_with_everything(db: &D1Database, id: &str) -> ApiResult<bool> {
-    let args = [text(id)];
+pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<bool> {
+    let args = [text(id.as_str())];
     let results = batch(
         db,
         vec![
@@ -218,7 +219,7 @@ pub async fn delete_with_everything(db: &D1Database, id: &str) -> ApiResult<bool
 }
 
 /// A page of (id, store key ciphertext) for re-encryption, in id order after `after`.
-pub async fn store_key_page(db: &D1Database, after: &str, limit: i64) -> ApiResult<Vec<(String, String)>> {
+pub async fn store_key_page(db: &D1Database, after: &str, limit: i64) -> DbResult<Vec<(String, String)>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -232,7 +233,7 @@ pub async fn store_key_page(db: &D1Database, after: &str, limit: i64) -> ApiResu
     Ok(rows.into_iter().map(|r| (r.id, r.store_api_key)).collect())
 }
 
-pub fn replace_store_key(db: &D1Database, id: &str, old: &str, new: &str) -> ApiResult<D1PreparedStatement> {
+pub fn replace_store_key(db: &D1Database, id: &str, old: &str, new: &str) -> DbResult<D1PreparedStatement> {
     statement(
         db,
         "UPDATE \"user\" SET store_api_key = ?3 WHERE id = ?1 AND store_api_key = ?2",

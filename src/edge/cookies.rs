@@ -2,7 +2,8 @@
 //! attributes (`expires=` only, HttpOnly, Path=/, SameSite from settings).
 
 use crate::core::time::http_date;
-use crate::settings::{CookieSettings, SameSite};
+use crate::service::sign_in::SignedIn;
+use crate::settings::{CookieSettings, SameSite, Settings};
 
 pub const ACCESS: &str = "access_token_lf";
 pub const REFRESH: &str = "refresh_token_lf";
@@ -80,6 +81,34 @@ pub fn store_key(settings: &CookieSettings, value: Option<&str>) -> String {
 pub fn cleared(settings: &CookieSettings, now_secs: i64) -> [String; 3] {
     let clear = |name| build(name, "\"\"", Some(now_secs), true, false, SameSite::Lax, settings.domain.as_deref());
     [clear(REFRESH), clear(ACCESS), clear(STORE_KEY)]
+}
+
+/// How a session got its tokens, which decides Langflow's cookies for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issued {
+    /// A password sign-in: both cookies with `expires`, and the user's store key.
+    Login,
+    /// Auto-login: the access cookie for the browser session only, and an empty store key.
+    AutoLogin,
+    /// A refresh: both cookies with `expires`; the store-key cookie is left alone.
+    Refresh,
+}
+
+/// Langflow's cookies for a session's token pair, in its order (refresh, access, then the store
+/// key); the API's token answers and the pages set the same lines.
+pub fn for_session(settings: &Settings, signed_in: &SignedIn, now_secs: i64, issued: Issued) -> Vec<String> {
+    let refresh_expires = now_secs + settings.refresh_token_expire_secs;
+    let access_expires = (issued != Issued::AutoLogin).then_some(now_secs + settings.access_token_expire_secs);
+    let mut lines = vec![
+        refresh(&settings.cookies, &signed_in.refresh, refresh_expires),
+        access(&settings.cookies, &signed_in.access, access_expires),
+    ];
+    match issued {
+        Issued::Login => lines.push(store_key(&settings.cookies, signed_in.user.store_api_key.as_deref())),
+        Issued::AutoLogin => lines.push(store_key(&settings.cookies, Some(""))),
+        Issued::Refresh => {}
+    }
+    lines
 }
 
 #[cfg(test)]

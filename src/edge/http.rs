@@ -2,17 +2,48 @@
 //! are added here.
 
 use crate::core::csrf::{self, BrowserSignals};
-use crate::core::request_body::{multipart_boundary, parse_form, parse_multipart, JsonBody};
-use crate::error::{ApiError, ApiResult};
-use serde::Serialize;
+use crate::core::request_body::{multipart_boundary, parse_form, parse_multipart, BodyError, JsonBody};
+use crate::service::Call;
 use worker::{Headers, Method, Request, Response};
 
 /// Bodies of auth and user routes are small; anything larger is refused before it is parsed.
 pub const SMALL_BODY_LIMIT: usize = 64 * 1024;
 
+/// A body that cannot be used. The API answers it as FastAPI would; the pages say it in words.
+#[derive(Debug)]
+pub enum RequestError {
+    TooLarge { limit: usize },
+    Unreadable,
+    Body(BodyError),
+}
+
+impl From<BodyError> for RequestError {
+    fn from(err: BodyError) -> Self {
+        RequestError::Body(err)
+    }
+}
+
+/// The `{name}` segments of the matched path.
+pub struct Params<'a> {
+    values: Vec<(&'static str, &'a str)>,
+}
+
+impl<'a> Params<'a> {
+    pub fn new(values: Vec<(&'static str, &'a str)>) -> Self {
+        Params { values }
+    }
+
+    /// The segment named `{name}` in the route's path; empty when the route has none.
+    pub fn get(&self, name: &str) -> &'a str {
+        self.values.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v)
+    }
+}
+
 pub struct Req {
     pub inner: Request,
     pub method: Method,
+    /// The method as sent, upper-cased: the runtime reads methods it does not know as GET.
+    pub method_name: String,
     pub path: String,
     pub query: Vec<(String, String)>,
     pub host: String,
@@ -20,14 +51,20 @@ pub struct Req {
 }
 
 impl Req {
-    pub fn new(inner: Request, now_ms: i64) -> ApiResult<Req> {
+    pub fn new(inner: Request, now_ms: i64) -> worker::Result<Req> {
         let url = inner.url()?;
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
         };
         let query = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        Ok(Req { method: inner.method(), path: url.path().to_string(), query, host, now_ms, inner })
+        let method_name = inner.inner().method().to_ascii_uppercase();
+        Ok(Req { method: inner.method(), method_name, path: url.path().to_string(), query, host, now_ms, inner })
+    }
+
+    /// The plain facts the services take: when, from where, to which host.
+    pub fn call(&self) -> Call {
+        Call { now_ms: self.now_ms, client_ip: self.client_ip(), host: self.host.clone() }
     }
 
     pub fn now_secs(&self) -> i64 {
@@ -78,49 +115,48 @@ impl Req {
 
     /// The body, refused with 413 past `limit` bytes (checked on the declared length first, so a
     /// huge upload is not read at all).
-    pub async fn body(&mut self, limit: usize) -> ApiResult<Vec<u8>> {
+    pub async fn body(&mut self, limit: usize) -> Result<Vec<u8>, RequestError> {
         if let Some(length) = self.header("content-length").and_then(|v| v.trim().parse::<u64>().ok()) {
             if length > limit as u64 {
-                return Err(ApiError::payload_too_large(limit));
+                return Err(RequestError::TooLarge { limit });
             }
         }
-        let bytes = self.inner.bytes().await.map_err(|_| ApiError::bad_request("Could not read the request body."))?;
+        let bytes = self.inner.bytes().await.map_err(|_| RequestError::Unreadable)?;
         if bytes.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
+            return Err(RequestError::TooLarge { limit });
         }
         Ok(bytes)
     }
 
     /// A JSON object body. A form or other non-JSON content type is a 422, as in FastAPI.
-    pub async fn json_body(&mut self, limit: usize) -> ApiResult<JsonBody> {
+    pub async fn json_body(&mut self, limit: usize) -> Result<JsonBody, RequestError> {
         let content_type = self.content_type();
         if !content_type.is_empty() && !content_type.contains("json") {
-            return Err(ApiError::unprocessable(
+            return Err(RequestError::Body(BodyError::new(
                 "model_attributes_type",
                 &["body"],
                 "Input should be a valid dictionary or object to extract fields from (send JSON with Content-Type: application/json)",
-            ));
+            )));
         }
         Ok(JsonBody::parse(&self.body(limit).await?)?)
     }
 
     /// A form body (the OAuth2 password form): URL-encoded, or multipart as FastAPI also takes.
-    pub async fn form_body(&mut self, limit: usize) -> ApiResult<Vec<(String, String)>> {
+    pub async fn form_body(&mut self, limit: usize) -> Result<Vec<(String, String)>, RequestError> {
         let content_type = self.content_type();
         if content_type.starts_with("multipart/form-data") {
             // The boundary is case-sensitive: read it from the header as sent.
-            let boundary = multipart_boundary(&self.header("content-type").unwrap_or_default()).ok_or_else(|| {
-                ApiError::unprocessable("value_error", &["body"], "Multipart form without a boundary")
-            })?;
+            let boundary = multipart_boundary(&self.header("content-type").unwrap_or_default())
+                .ok_or_else(|| BodyError::new("value_error", &["body"], "Multipart form without a boundary"))?;
             return Ok(parse_multipart(&self.body(limit).await?, &boundary)?);
         }
         if !content_type.starts_with("application/x-www-form-urlencoded") {
             let loc = if content_type.contains("json") { "a JSON body" } else { "this content type" };
-            return Err(ApiError::unprocessable(
+            return Err(RequestError::Body(BodyError::new(
                 "missing",
                 &["body", "username"],
                 format!("Field required (this endpoint takes a form (application/x-www-form-urlencoded or multipart/form-data), not {loc})"),
-            ));
+            )));
         }
         Ok(parse_form(&self.body(limit).await?)?)
     }
@@ -143,11 +179,6 @@ pub fn json_response(status: u16, body: String) -> Response {
     Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
 }
 
-pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response> {
-    let body = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(json_response(status, body))
-}
-
 pub fn empty(status: u16) -> Response {
     Response::builder().with_status(status).empty()
 }
@@ -155,11 +186,4 @@ pub fn empty(status: u16) -> Response {
 /// Appends a `Set-Cookie` header (several may be set on one answer).
 pub fn set_cookie(response: &mut Response, cookie: &str) {
     let _ = response.headers_mut().append("set-cookie", cookie);
-}
-
-/// 16 or 32 bytes from the platform's CSPRNG (crypto.getRandomValues in workerd).
-pub fn random_bytes<const N: usize>() -> ApiResult<[u8; N]> {
-    let mut bytes = [0u8; N];
-    getrandom::getrandom(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
-    Ok(bytes)
 }

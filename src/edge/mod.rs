@@ -1,43 +1,25 @@
-//! The edge layer: the request's way from the runtime to a handler and back.
+//! The edge: the request's way from the runtime to a service and back. `router` holds the one
+//! route table; `api` answers Langflow's JSON and `pages` the HTML pages, both over the same
+//! services and never over each other; `http`, `cookies` and `credentials` are what both share.
 
-pub mod auth;
+pub mod api;
 pub mod cookies;
+pub mod credentials;
+pub mod gateway;
 pub mod http;
 pub mod pages;
 pub mod router;
-pub mod routes;
-pub mod schemas;
-pub mod state;
 
 use crate::db;
-use crate::error::{ApiError, ApiResult};
+use crate::service::{self, state, Failure, Services};
 use crate::settings::{AutoLogin, ConfigError};
+use api::error::ApiError;
 use http::Req;
-use state::AppState;
-use std::rc::Rc;
-use worker::{Context, D1Database, Env, Method, Request, Response};
-
-/// What every handler needs besides the request.
-pub struct App {
-    pub state: Rc<AppState>,
-    /// Shared so deferred work (`wait_until`) can keep using it after the response.
-    pub db: Rc<D1Database>,
-    pub ctx: Context,
-}
-
-impl App {
-    /// Deviation 5: auto-login follows the host the request was sent to when unset.
-    pub fn auto_login_for(&self, req: &Req) -> bool {
-        self.state.settings.auto_login.enabled_for_host(&req.host)
-    }
-}
+use worker::{Context, Env, Method, Request, Response};
 
 pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     let now_ms = worker::Date::now().as_millis() as i64;
-    let mut response = match serve(request, env, ctx, now_ms).await {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    };
+    let mut response = serve(request, env, ctx, now_ms).await.unwrap_or_else(ApiError::into_response);
     http::add_common_headers(response.headers_mut());
     if state::loaded().is_some_and(|s| s.settings.expose_d1_stats) {
         let stats = db::stats();
@@ -48,13 +30,15 @@ pub async fn handle(request: Request, env: Env, ctx: Context) -> Response {
     response
 }
 
-async fn serve(request: Request, env: Env, ctx: Context, now_ms: i64) -> ApiResult<Response> {
+/// Everything before the route: the isolate's state, the configuration check that depends on
+/// the host, and the bootstrap superuser. A failure here is answered as JSON.
+async fn serve(request: Request, env: Env, ctx: Context, now_ms: i64) -> Result<Response, ApiError> {
     let mut req = Req::new(request, now_ms)?;
     if req.method == Method::Options {
         return Ok(router::preflight());
     }
-    if req.method == Method::Get && req.path == "/health" {
-        return routes::health::health();
+    if req.method_name == "GET" && req.path == "/health" {
+        return api::health::health();
     }
     let db = db::database(&env)?;
     let state = state::load(&env, &db, req.now_secs()).await?;
@@ -63,14 +47,17 @@ async fn serve(request: Request, env: Env, ctx: Context, now_ms: i64) -> ApiResu
         && !settings.auto_login.enabled_for_host(&req.host)
         && settings.superuser_password.is_none()
     {
-        return Err(ApiError::Config(ConfigError {
+        return Err(Failure::Config(ConfigError {
             variable: "LANGFLOW_SUPERUSER_PASSWORD",
             problem: "must be set: LANGFLOW_AUTO_LOGIN is unset, which means auto-login only for loopback hosts, \
                       and this request is for another host. Set both LANGFLOW_AUTO_LOGIN=False and LANGFLOW_SUPERUSER_PASSWORD"
                 .into(),
-        }));
+        })
+        .into());
     }
-    state.ensure_superuser(&db, now_ms).await?;
-    let app = App { state, db: Rc::new(db), ctx };
-    router::route(&mut req, &app).await
+    let services = Services::new(state, db, ctx);
+    service::users::ensure_bootstrap_superuser(&services, now_ms).await?;
+    // A service binding to the Langflow server, when there is one, instead of a public URL.
+    let origin = env.service("LANGFLOW_ORIGIN").ok();
+    Ok(router::route(&mut req, &services, origin.as_ref()).await)
 }

@@ -1,81 +1,210 @@
-//! Method and path to handler. Paths match with or without a trailing slash, as Langflow's
-//! clients use both.
+//! The route table: every path the worker serves, its methods and its handler, declared once.
+//! Whether a path belongs to the JSON API or the pages, and the 405 for a known path asked with
+//! another method, both come from this table. Paths match with or without a trailing slash, as
+//! Langflow's clients use both.
 
-use super::http::{self, Req};
-use super::routes::{admin, api_keys, auth, flows, health, users, variables};
-use super::App;
-use crate::error::{ApiError, ApiResult};
-use worker::{Method, Response};
+use super::api::{self, admin, api_keys, auth, error::ApiError, flows, health, users, variables};
+use super::http::{self, Params, Req};
+use super::pages;
+use crate::service::Services;
+use worker::{Fetcher, Response};
 
-pub async fn route(req: &mut Req, app: &App) -> ApiResult<Response> {
-    let path = req.path.clone();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let method = req.method.clone();
-    match (method, segments.as_slice()) {
-        (Method::Get, ["health_check"]) => health::health_check(&app.db).await,
-        (Method::Post, ["api", "v1", "login"]) => auth::login(req, app).await,
-        (Method::Get, ["api", "v1", "auto_login"]) => auth::auto_login(req, app).await,
-        (Method::Post, ["api", "v1", "refresh"]) => auth::refresh(req, app).await,
-        (Method::Post, ["api", "v1", "logout"]) => auth::logout(req, app).await,
-        (Method::Get, ["api", "v1", "session"]) => auth::session(req, app).await,
-        (Method::Get, ["api", "v1", "users", "whoami"]) => users::whoami(req, app).await,
-        (Method::Post, ["api", "v1", "users"]) => users::create(req, app).await,
-        (Method::Get, ["api", "v1", "users"]) => users::list(req, app).await,
-        (Method::Get, ["api", "v1", "users", id]) => users::read(req, app, id).await,
-        (Method::Patch, ["api", "v1", "users", id]) => users::update(req, app, id).await,
-        (Method::Delete, ["api", "v1", "users", id]) => users::delete(req, app, id).await,
-        (Method::Patch, ["api", "v1", "users", id, "reset-password"]) => users::reset_password(req, app, id).await,
-        (Method::Post, ["api", "v1", "api_key"]) => api_keys::create(req, app).await,
-        (Method::Get, ["api", "v1", "api_key"]) => api_keys::list(req, app).await,
-        (Method::Post, ["api", "v1", "api_key", "store"]) => api_keys::save_store_key(req, app).await,
-        (Method::Delete, ["api", "v1", "api_key", id]) => api_keys::delete(req, app, id).await,
-        (Method::Post, ["api", "v1", "flows"]) => flows::create(req, app).await,
-        (Method::Get, ["api", "v1", "flows"]) => flows::list(req, app).await,
-        (Method::Get, ["api", "v1", "flows", id]) => flows::read(req, app, id).await,
-        (Method::Patch, ["api", "v1", "flows", id]) => flows::update(req, app, id).await,
-        (Method::Delete, ["api", "v1", "flows", id]) => flows::delete(req, app, id).await,
-        (Method::Post, ["api", "v1", "variables"]) => variables::create(req, app).await,
-        (Method::Get, ["api", "v1", "variables"]) => variables::list(req, app).await,
-        (Method::Patch, ["api", "v1", "variables", id]) => variables::update(req, app, id).await,
-        (Method::Delete, ["api", "v1", "variables", id]) => variables::delete(req, app, id).await,
-        (Method::Post, ["api", "v1", "admin", "rotate-secret-key"]) => admin::rotate_secret_key(req, app).await,
-        // Everything outside /api is a server-rendered page (404 HTML for unknown ones).
-        (Method::Get | Method::Post, segments) if segments.first() != Some(&"api") => {
-            super::pages::route(req, app).await
+/// `segments` against a pattern such as `/api/v1/users/{user_id}`.
+fn matches<'a>(pattern: &'static str, segments: &[&'a str]) -> Option<Params<'a>> {
+    let parts: Vec<&'static str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (part, segment) in parts.iter().zip(segments) {
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) => values.push((name, *segment)),
+            None if part == segment => {}
+            None => return None,
         }
-        // FastAPI answers a known path with another method 405; GETs fall to Langflow's SPA (404).
-        (method, segments) if method != Method::Get && is_api_path(segments) => {
-            Err(ApiError::new(405, "Method Not Allowed").with_header("allow", allowed_methods(segments)))
+    }
+    Some(Params::new(values))
+}
+
+/// In which mode a route is the edge's own. In gateway mode the others go to the origin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Both,
+    /// Flows, variables and their pages: the origin's in gateway mode, where the runtime reads them.
+    Standalone,
+    Gateway,
+}
+
+impl Mode {
+    fn serves(self, gateway: bool) -> bool {
+        match self {
+            Mode::Both => true,
+            Mode::Standalone => !gateway,
+            Mode::Gateway => gateway,
         }
-        _ => Err(ApiError::not_found("Not Found")),
     }
 }
 
-/// Paths the API serves with some method.
-fn is_api_path(segments: &[&str]) -> bool {
-    matches!(
-        segments,
-        [
-            "api",
-            "v1",
-            "login" | "auto_login" | "refresh" | "logout" | "session" | "users" | "api_key" | "flows" | "variables"
-        ] | ["api", "v1", "users" | "api_key" | "flows" | "variables", _]
-            | ["api", "v1", "users", _, "reset-password"]
-            | ["api", "v1", "admin", "rotate-secret-key"]
-    )
+/// Declares the table (`ROUTES`: mode, method, path) and the dispatch from a row to its handler,
+/// from one list. Kinds: `api` answers JSON; `page` is a public page; `signed_in` and `admin`
+/// pages first find the visitor (sending anyone else to `/login`, and non-superusers away from
+/// `admin`).
+macro_rules! routes {
+    ($($mode:ident $method:literal $path:literal => $kind:ident $handler:path),* $(,)?) => {
+        const ROUTES: &[(Mode, &str, &str)] = &[$((Mode::$mode, $method, $path)),*];
+
+        async fn dispatch(row: usize, req: &mut Req, services: &Services, params: &Params<'_>) -> Response {
+            let mut index = 0usize;
+            $(
+                if row == index {
+                    return routes!(@run $kind $handler, req, services, params);
+                }
+                index += 1;
+            )*
+            let _ = index;
+            api::error::ApiError::not_found("Not Found").into_response()
+        }
+    };
+    (@run api $handler:path, $req:ident, $services:ident, $params:ident) => {
+        $handler($req, $services, $params).await.unwrap_or_else(ApiError::into_response)
+    };
+    (@run page $handler:path, $req:ident, $services:ident, $params:ident) => {
+        $handler($req, $services, $params).await
+    };
+    (@run signed_in $handler:path, $req:ident, $services:ident, $params:ident) => {
+        match pages::visitor_or_login($req, $services).await {
+            Ok(visitor) => {
+                let answer = $handler($req, $services, &visitor, $params).await;
+                pages::finish(&visitor, answer)
+            }
+            Err(response) => response,
+        }
+    };
+    (@run admin $handler:path, $req:ident, $services:ident, $params:ident) => {
+        match pages::visitor_or_login($req, $services).await {
+            Ok(visitor) => {
+                let principal = visitor.principal();
+                match principal.as_superuser() {
+                    Ok(admin) => {
+                        let answer = $handler($req, $services, &visitor, &admin, $params).await;
+                        pages::finish(&visitor, answer)
+                    }
+                    Err(_) => pages::finish(&visitor, Ok(pages::redirect("/flows"))),
+                }
+            }
+            Err(response) => response,
+        }
+    };
 }
 
-fn allowed_methods(segments: &[&str]) -> &'static str {
-    match segments {
-        ["api", "v1", "auto_login" | "session"] | ["api", "v1", "users", "whoami"] => "GET",
-        ["api", "v1", "login" | "refresh" | "logout"]
-        | ["api", "v1", "admin", _]
-        | ["api", "v1", "api_key", "store"] => "POST",
-        ["api", "v1", _] => "GET, POST",
-        ["api", "v1", "users", _, _] => "PATCH",
-        ["api", "v1", "users" | "flows", _] => "GET, PATCH, DELETE",
-        ["api", "v1", "variables", _] => "PATCH, DELETE",
-        _ => "DELETE",
+routes! {
+    Standalone "GET" "/health_check" => api health::health_check,
+    Both "POST" "/api/v1/login" => api auth::login,
+    Both "GET" "/api/v1/auto_login" => api auth::auto_login,
+    Both "POST" "/api/v1/refresh" => api auth::refresh,
+    Both "POST" "/api/v1/logout" => api auth::logout,
+    Both "GET" "/api/v1/session" => api auth::session,
+    Both "GET" "/api/v1/users/whoami" => api users::whoami,
+    Both "POST" "/api/v1/users" => api users::create,
+    Both "GET" "/api/v1/users" => api users::list,
+    Both "GET" "/api/v1/users/{user_id}" => api users::read,
+    Both "PATCH" "/api/v1/users/{user_id}" => api users::update,
+    Both "DELETE" "/api/v1/users/{user_id}" => api users::delete,
+    Both "PATCH" "/api/v1/users/{user_id}/reset-password" => api users::reset_password,
+    Both "POST" "/api/v1/api_key" => api api_keys::create,
+    Both "GET" "/api/v1/api_key" => api api_keys::list,
+    Both "POST" "/api/v1/api_key/store" => api api_keys::save_store_key,
+    Both "DELETE" "/api/v1/api_key/{api_key_id}" => api api_keys::delete,
+    Standalone "POST" "/api/v1/flows" => api flows::create,
+    Standalone "GET" "/api/v1/flows" => api flows::list,
+    Standalone "GET" "/api/v1/flows/{flow_id}" => api flows::read,
+    Standalone "PATCH" "/api/v1/flows/{flow_id}" => api flows::update,
+    Standalone "DELETE" "/api/v1/flows/{flow_id}" => api flows::delete,
+    Standalone "POST" "/api/v1/variables" => api variables::create,
+    Standalone "GET" "/api/v1/variables" => api variables::list,
+    Standalone "PATCH" "/api/v1/variables/{variable_id}" => api variables::update,
+    Standalone "DELETE" "/api/v1/variables/{variable_id}" => api variables::delete,
+    Both "POST" "/api/v1/admin/rotate-secret-key" => api admin::rotate_secret_key,
+    Standalone "GET" "/" => page pages::login::home,
+    Both "GET" "/login" => page pages::login::show,
+    Both "POST" "/login" => page pages::login::submit,
+    Both "GET" "/logout" => page pages::login::confirm_logout,
+    Both "POST" "/logout" => page pages::login::logout,
+    Both "GET" "/static/{file}" => page pages::static_asset,
+    Both "GET" "/settings" => page pages::settings_home,
+    Standalone "GET" "/flows" => signed_in pages::flows::list,
+    Standalone "POST" "/flows" => signed_in pages::flows::create,
+    Standalone "GET" "/flows/{flow_id}" => signed_in pages::flows::show,
+    Standalone "POST" "/flows/{flow_id}" => signed_in pages::flows::rename,
+    Standalone "GET" "/flows/{flow_id}/json" => signed_in pages::flows::download,
+    Standalone "GET" "/flows/{flow_id}/delete" => signed_in pages::flows::confirm_delete,
+    Standalone "POST" "/flows/{flow_id}/delete" => signed_in pages::flows::delete,
+    Both "GET" "/settings/api-keys" => signed_in pages::api_keys::list,
+    Both "POST" "/settings/api-keys" => signed_in pages::api_keys::create,
+    Both "GET" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::confirm_delete,
+    Both "POST" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::delete,
+    Both "GET" "/admin" => admin pages::admin::list,
+    Both "GET" "/admin/users/new" => admin pages::admin::new_user,
+    Both "POST" "/admin/users/new" => admin pages::admin::create,
+    Both "GET" "/admin/users/{user_id}" => admin pages::admin::edit,
+    Both "POST" "/admin/users/{user_id}" => admin pages::admin::update_flags,
+    Both "POST" "/admin/users/{user_id}/password" => admin pages::admin::reset_password,
+    Both "GET" "/admin/users/{user_id}/delete" => admin pages::admin::confirm_delete,
+    Both "POST" "/admin/users/{user_id}/delete" => admin pages::admin::delete,
+    Gateway "GET" "/.well-known/jwks.json" => api api::gateway::jwks,
+}
+
+fn is_api(segments: &[&str]) -> bool {
+    segments.first() == Some(&"api")
+}
+
+pub async fn route(req: &mut Req, services: &Services, origin: Option<&Fetcher>) -> Response {
+    let path = req.path.clone();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let gateway = services.gateway();
+    // The first pattern that fits names the resource a 405 speaks of.
+    let mut known: Option<&str> = None;
+    for (row, (mode, method, pattern)) in ROUTES.iter().enumerate() {
+        if !mode.serves(gateway.is_some()) {
+            continue;
+        }
+        let Some(params) = matches(pattern, &segments) else { continue };
+        if *method == req.method_name {
+            if !is_api(&segments) && req.method_name == "POST" && req.is_cross_site() {
+                return pages::cross_site_refused();
+            }
+            return dispatch(row, req, services, &params).await;
+        }
+        known = known.or(Some(pattern));
+    }
+    let Some(known) = known else {
+        if let Some(gateway) = gateway {
+            return super::gateway::forward(req, services, gateway, origin).await;
+        }
+        return if is_api(&segments) {
+            ApiError::not_found("Not Found").into_response()
+        } else {
+            pages::not_found(None)
+        };
+    };
+    let allowed: Vec<&str> = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        .into_iter()
+        .filter(|m| {
+            ROUTES
+                .iter()
+                .any(|(mode, method, pattern)| mode.serves(gateway.is_some()) && method == m && *pattern == known)
+        })
+        .collect();
+    // FastAPI answers a known path with another method 405; an API GET falls to Langflow's SPA
+    // (404) there.
+    if is_api(&segments) && req.method_name == "GET" {
+        return ApiError::not_found("Not Found").into_response();
+    }
+    let allow = allowed.join(", ");
+    if is_api(&segments) {
+        ApiError::new(405, "Method Not Allowed").with_header("allow", allow).into_response()
+    } else {
+        pages::method_not_allowed(&allow)
     }
 }
 
@@ -87,4 +216,25 @@ pub fn preflight() -> Response {
     let _ = headers.set("access-control-allow-headers", "authorization, content-type, x-api-key");
     let _ = headers.set("access-control-max-age", "600");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_capture_named_segments() {
+        let params = matches("/api/v1/users/{user_id}/reset-password", &["api", "v1", "users", "u1", "reset-password"]);
+        assert_eq!(params.map(|p| p.get("user_id")), Some("u1"));
+        assert!(matches("/api/v1/users/{user_id}", &["api", "v1", "users"]).is_none());
+        assert!(matches("/api/v1/users", &["api", "v1", "flows"]).is_none());
+        assert!(matches("/", &[]).is_some());
+    }
+
+    #[test]
+    fn every_route_is_declared_once() {
+        for (i, (_, method, path)) in ROUTES.iter().enumerate() {
+            assert!(!ROUTES[..i].iter().any(|(_, m, p)| (m, p) == (method, path)), "{method} {path} twice");
+        }
+    }
 }

@@ -1,52 +1,32 @@
 //! `/admin`: user administration for superusers (anyone else is sent to `/flows`). Creation and
-//! changes go through `routes::users` and the rules of `core::user_rules`, as the API's do.
+//! changes go through `service::users` and the rules of `core::user_rules`, as the API's do.
 //!
 //! One difference from `POST /api/v1/users/`, which makes every new user inactive (unless
 //! `LANGFLOW_NEW_USER_IS_ACTIVE`) and never a superuser, as Langflow does: here the admin
 //! explicitly chooses both with the **Active** and **Superuser** boxes.
 
-use super::layout::{self, esc, Input, Section};
-use super::{html, not_found, redirect, visitor_form, Form, Visitor};
+use super::layout::{self, Input, Section};
+use super::messages::denied_text;
+use super::{html, redirect, visitor_form, Form, PageError, PageResult, Visitor};
 use crate::core::html::percent_encode;
-use crate::core::ids;
+use crate::core::ids::UserId;
 use crate::core::password;
-use crate::core::user_rules::{self, Actor, Denied, PatchFields};
-use crate::db;
+use crate::core::user_rules;
 use crate::db::users::User;
+use crate::edge::http::Params;
 use crate::edge::http::Req;
-use crate::edge::routes::users::{self as api_users, CreateUserError, NewUser};
-use crate::edge::App;
-use crate::error::ApiResult;
+use crate::service::auth::Superuser;
+use crate::service::users::{self, NewUser, UserChanges, UserError};
+use crate::service::Services;
+use maud::{html, Markup};
 use worker::Response;
 
 const PAGE_SIZE: i64 = 50;
 
-pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
-    if !visitor.user.superuser() {
-        return Ok(redirect("/flows"));
-    }
-    match (is_post, rest) {
-        (false, []) => list(req, app, visitor).await,
-        (false, ["users", "new"]) => Ok(new_user_page(visitor, &NewUserView::default())),
-        (true, ["users", "new"]) => create(req, app, visitor).await,
-        (is_post, ["users", id, action @ ..]) => {
-            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
-            let Some(user) = db::users::find_by_id(&app.db, &id).await? else { return Ok(not_found(Some(visitor))) };
-            match (is_post, action) {
-                (false, []) => Ok(edit_page(visitor, &user, &EditView::default())),
-                (true, []) => update_flags(req, app, visitor, user).await,
-                (true, ["password"]) => reset_password(req, app, visitor, user).await,
-                (false, ["delete"]) => Ok(delete_page(visitor, &user, None)),
-                (true, ["delete"]) => delete(req, app, visitor, user).await,
-                _ => Ok(not_found(Some(visitor))),
-            }
-        }
-        _ => Ok(not_found(Some(visitor))),
-    }
-}
-
-fn actor(visitor: &Visitor) -> Actor<'_> {
-    Actor { id: &visitor.user.id, is_superuser: visitor.user.superuser() }
+/// The user named by the path; anything else is 404.
+async fn target(services: &Services, admin: &Superuser<'_>, params: &Params<'_>) -> Result<User, PageError> {
+    let id = UserId::parse(params.get("user_id")).ok_or(UserError::NotFound)?;
+    Ok(users::read(services, admin, &id).await?)
 }
 
 fn notice_for(done: Option<&str>) -> &'static str {
@@ -60,65 +40,117 @@ fn notice_for(done: Option<&str>) -> &'static str {
 }
 
 /// GET /admin — every user, searchable, 50 a page.
-async fn list(req: &Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
+pub async fn list(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    _: &Params<'_>,
+) -> PageResult {
     let search = req.query_param("q").map(str::trim).filter(|s| !s.is_empty());
     let page = req.query_param("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    let (total, users) = db::users::list(&app.db, search, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let (total, users) = users::list(services, admin, search, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
     let notice = notice_for(req.query_param("done"));
-    let mut rows = String::new();
-    for user in &users {
-        let name = esc(&user.username);
-        let you = if user.id == visitor.user.id { " <span class=\"muted small\">(you)</span>" } else { "" };
-        let delete = if user.id == visitor.user.id {
-            String::new()
-        } else {
-            format!("<a class=\"link-danger\" href=\"/admin/users/{id}/delete\">Delete<span class=\"visually-hidden\"> {name}</span></a>", id = user.id)
-        };
-        rows.push_str(&format!(
-            "<tr>\n<td data-label=\"Username\"><span>{name}{you}</span></td>\n<td data-label=\"Active\">{active}</td>\n\
-             <td data-label=\"Superuser\">{superuser}</td>\n<td data-label=\"Created\">{created}</td>\n\
-             <td data-label=\"Last login\">{last}</td>\n<td class=\"actions-cell\">\
-             <a href=\"/admin/users/{id}\">Edit<span class=\"visually-hidden\"> {name}</span></a>{delete}</td>\n</tr>\n",
-            active = layout::yes_no(user.active()),
-            superuser = layout::yes_no(user.superuser()),
-            created = layout::when(Some(&user.create_at)),
-            last = layout::when(user.last_login_at.as_deref()),
-            id = user.id,
-        ));
-    }
-    let table = if users.is_empty() {
-        "<p class=\"empty\">No users match.</p>".to_string()
-    } else {
-        format!(
-            "<table class=\"stack\">\n<caption class=\"visually-hidden\">Users</caption>\n<thead><tr><th scope=\"col\">Username</th><th scope=\"col\">Active</th>\
-             <th scope=\"col\">Superuser</th><th scope=\"col\">Created</th><th scope=\"col\">Last login</th>\
-             <th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>"
-        )
-    };
+    let listing = UserList { users: &users, total, page, search };
+    Ok(html(200, users_view(visitor, &listing, notice)))
+}
+
+/// One page of the user list, as `list` found it.
+struct UserList<'a> {
+    users: &'a [User],
+    total: i64,
+    page: i64,
+    search: Option<&'a str>,
+}
+
+fn users_view(visitor: &Visitor, listing: &UserList, notice: &str) -> Markup {
+    let UserList { users, total, page, search } = *listing;
     let query = search.map(|s| format!("&q={}", percent_encode(s))).unwrap_or_default();
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
-    let previous = if page > 1 {
-        format!("<a href=\"/admin?page={}{query}\">Previous page</a>", page - 1)
-    } else {
-        "<span></span>".into()
+    let body = html! {
+        div class="page-head" {
+            h1 { "Admin Page" }
+            a class="btn btn-primary" href="/admin/users/new" { "New User" }
+        }
+        @if !notice.is_empty() {
+            (layout::notice_ok(notice))
+        }
+        form class="card inline-form" method="get" action="/admin" role="search" {
+            div class="field" {
+                label for="q" { "Search users" }
+                input id="q" name="q" type="search" value=(search.unwrap_or_default());
+            }
+            button type="submit" class="btn" { "Search" }
+        }
+        p class="muted small" { (total) " user" @if total != 1 { "s" } }
+        div class="table-wrap" {
+            @if users.is_empty() {
+                p class="empty" { "No users match." }
+            } @else {
+                table class="stack" {
+                    caption class="visually-hidden" { "Users" }
+                    thead {
+                        tr {
+                            th scope="col" { "Username" }
+                            th scope="col" { "Active" }
+                            th scope="col" { "Superuser" }
+                            th scope="col" { "Created" }
+                            th scope="col" { "Last login" }
+                            th scope="col" { span class="visually-hidden" { "Actions" } }
+                        }
+                    }
+                    tbody {
+                        @for user in users {
+                            (user_row(visitor, user))
+                        }
+                    }
+                }
+            }
+        }
+        nav class="pager" aria-label="Pages" {
+            @if page > 1 {
+                a href={ "/admin?page=" (page - 1) (query) } { "Previous page" }
+            } @else {
+                span {}
+            }
+            @if page < pages {
+                a href={ "/admin?page=" (page + 1) (query) } { "Next page" }
+            } @else {
+                span {}
+            }
+        }
     };
-    let next = if page < pages {
-        format!("<a href=\"/admin?page={}{query}\">Next page</a>", page + 1)
-    } else {
-        "<span></span>".into()
-    };
-    let body = format!(
-        "<div class=\"page-head\">\n<h1>Admin Page</h1>\n<a class=\"btn btn-primary\" href=\"/admin/users/new\">New User</a>\n</div>\n\
-         {notice}<form class=\"card inline-form\" method=\"get\" action=\"/admin\" role=\"search\">\n\
-         <div class=\"field\"><label for=\"q\">Search users</label>\n<input id=\"q\" name=\"q\" type=\"search\" value=\"{search}\"></div>\n\
-         <button type=\"submit\" class=\"btn\">Search</button>\n</form>\n\
-         <p class=\"muted small\">{total} user{plural}</p>\n<div class=\"table-wrap\">{table}</div>\n\
-         <nav class=\"pager\" aria-label=\"Pages\">{previous}{next}</nav>\n",
-        notice = if notice.is_empty() { String::new() } else { layout::notice_ok(notice) },
-        search = esc(search.unwrap_or_default()),
-        plural = if total == 1 { "" } else { "s" },
-    );
-    Ok(html(200, layout::page("Admin Page", Some(visitor), Section::Admin, &body)))
+    layout::page("Admin Page", Some(visitor), Section::Admin, body)
+}
+
+fn user_row(visitor: &Visitor, user: &User) -> Markup {
+    let you = user.id == visitor.user.id;
+    html! {
+        tr {
+            td data-label="Username" {
+                span {
+                    (user.username)
+                    @if you {
+                        " " span class="muted small" { "(you)" }
+                    }
+                }
+            }
+            td data-label="Active" { (layout::yes_no(user.active())) }
+            td data-label="Superuser" { (layout::yes_no(user.superuser())) }
+            td data-label="Created" { (layout::when(Some(&user.create_at))) }
+            td data-label="Last login" { (layout::when(user.last_login_at.as_deref())) }
+            td class="actions-cell" {
+                a href={ "/admin/users/" (user.id) } {
+                    "Edit" span class="visually-hidden" { " " (user.username) }
+                }
+                @if !you {
+                    a class="link-danger" href={ "/admin/users/" (user.id) "/delete" } {
+                        "Delete" span class="visually-hidden" { " " (user.username) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -131,11 +163,21 @@ struct NewUserView<'a> {
     confirm_error: Option<&'a str>,
 }
 
+/// GET /admin/users/new
+pub async fn new_user(_: &mut Req, _: &Services, visitor: &Visitor, _: &Superuser<'_>, _: &Params<'_>) -> PageResult {
+    Ok(new_user_page(visitor, &NewUserView::default()))
+}
+
 fn new_user_page(visitor: &Visitor, view: &NewUserView) -> Response {
     let fresh = view.username.is_empty()
         && view.username_error.is_none()
         && view.password_error.is_none()
         && view.confirm_error.is_none();
+    let status = if fresh { 200 } else { 400 };
+    html(status, new_user_view(visitor, view, fresh))
+}
+
+fn new_user_view(visitor: &Visitor, view: &NewUserView, fresh: bool) -> Markup {
     let username = Input {
         value: view.username,
         autocomplete: "off",
@@ -145,31 +187,44 @@ fn new_user_page(visitor: &Visitor, view: &NewUserView) -> Response {
         ..Input::new("username", "Username", "text")
     };
     let (password, confirm) = new_password_inputs(view.password_error, view.confirm_error, "At least 8 characters.");
-    let body = format!(
-        "<p><a href=\"/admin\">← Back to users</a></p>\n<div class=\"card narrow\">\n<h1>New User</h1>\n\
-         <form method=\"post\" action=\"/admin/users/new\" novalidate>{token}\n{username}{password}{confirm}\
-         <fieldset>\n<legend>Access</legend>\n{active}{superuser}</fieldset>\n\
-         <div class=\"actions\"><button type=\"submit\" class=\"btn btn-primary\">Save</button>\n\
-         <a class=\"btn\" href=\"/admin\">Cancel</a></div>\n</form>\n</div>\n",
-        token = layout::token_input(visitor),
-        username = username.render(),
-        password = password.render(),
-        confirm = confirm.render(),
-        active = layout::checkbox("is_active", "Active", view.active, "The user can log in."),
-        superuser = layout::checkbox(
-            "is_superuser",
-            "Superuser",
-            view.superuser,
-            "The user can manage every account on this page."
-        ),
-    );
-    let status = if fresh { 200 } else { 400 };
-    html(status, layout::page("New User", Some(visitor), Section::Admin, &body))
+    let body = html! {
+        p { a href="/admin" { "← Back to users" } }
+        div class="card narrow" {
+            h1 { "New User" }
+            form method="post" action="/admin/users/new" novalidate {
+                (layout::token_input(visitor))
+                (username.render())
+                (password.render())
+                (confirm.render())
+                fieldset {
+                    legend { "Access" }
+                    (layout::checkbox("is_active", "Active", view.active, "The user can log in."))
+                    (layout::checkbox(
+                        "is_superuser",
+                        "Superuser",
+                        view.superuser,
+                        "The user can manage every account on this page.",
+                    ))
+                }
+                div class="actions" {
+                    button type="submit" class="btn btn-primary" { "Save" }
+                    a class="btn" href="/admin" { "Cancel" }
+                }
+            }
+        }
+    };
+    layout::page("New User", Some(visitor), Section::Admin, body)
 }
 
 /// POST /admin/users/new
-async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
-    let form: Form = match visitor_form(req, app, visitor).await {
+pub async fn create(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    _: &Params<'_>,
+) -> PageResult {
+    let form: Form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -180,7 +235,7 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
         superuser: form.ticked("is_superuser"),
         ..NewUserView::default()
     };
-    // The same rules `create_user` applies, checked first so every problem shows at once.
+    // The same rules the service applies, checked first so every problem shows at once.
     view.username_error = user_rules::check_username(username).err().map(str::to_string);
     view.password_error = password::check_policy(password).err().map(|e| e.message());
     if password != confirm {
@@ -189,22 +244,22 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
     if view.username_error.is_some() || view.password_error.is_some() || view.confirm_error.is_some() {
         return Ok(new_user_page(visitor, &view));
     }
-    let new_user = NewUser { username, password, is_active: view.active, is_superuser: view.superuser, optins: None };
-    match api_users::create_user(app, req.now_ms, new_user).await {
+    let new_user = NewUser { username, password, optins: None };
+    match users::create_as_admin(services, &req.call(), admin, new_user, view.active, view.superuser).await {
         Ok(_) => Ok(redirect("/admin?done=created")),
-        Err(CreateUserError::UsernameTaken) => {
+        Err(UserError::UsernameTaken) => {
             view.username_error = Some("This username is taken.".into());
             Ok(new_user_page(visitor, &view))
         }
-        Err(CreateUserError::Username(message)) => {
+        Err(UserError::Username(message)) => {
             view.username_error = Some(message.into());
             Ok(new_user_page(visitor, &view))
         }
-        Err(CreateUserError::Password(err)) => {
+        Err(UserError::Password(err)) => {
             view.password_error = Some(err.message());
             Ok(new_user_page(visitor, &view))
         }
-        Err(CreateUserError::Failed(err)) => Err(err),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -237,99 +292,118 @@ fn new_password_inputs<'a>(
     (password, confirm)
 }
 
+/// GET /admin/users/{id}
+pub async fn edit(
+    _: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    Ok(edit_page(visitor, &user, &EditView::default()))
+}
+
 fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
-    let name = esc(&user.username);
-    let token = layout::token_input(visitor);
-    let (password, confirm) = new_password_inputs(
-        view.password_error,
-        view.confirm_error,
-        "At least 8 characters. Every session of this user ends.",
-    );
-    let delete = if user.id == visitor.user.id {
-        String::new()
-    } else {
-        format!(
-            "<div class=\"card narrow\">\n<h2>Delete account</h2>\n<p>Deletes {name} with their flows, variables and API keys.</p>\n\
-             <a class=\"btn btn-danger\" href=\"/admin/users/{id}/delete\">Delete {name}</a>\n</div>\n",
-            id = user.id
-        )
-    };
-    let body = format!(
-        "<p><a href=\"/admin\">← Back to users</a></p>\n<h1>{name}</h1>\n\
-         <div class=\"card narrow\">\n<h2>Access</h2>\n{flags_error}\
-         <form method=\"post\" action=\"/admin/users/{id}\" novalidate>{token}\n{active}{superuser}\
-         <div class=\"actions\"><button type=\"submit\" class=\"btn btn-primary\">Save</button></div>\n</form>\n</div>\n\
-         <div class=\"card narrow\">\n<h2>Reset password</h2>\n\
-         <form method=\"post\" action=\"/admin/users/{id}/password\" novalidate>{token}\n{password}{confirm}\
-         <div class=\"actions\"><button type=\"submit\" class=\"btn btn-primary\">Reset password</button></div>\n</form>\n</div>\n{delete}",
-        id = user.id,
-        flags_error = view.flags_error.map(layout::notice_error).unwrap_or_default(),
-        active = layout::checkbox("is_active", "Active", user.active(), "The user can log in."),
-        superuser = layout::checkbox("is_superuser", "Superuser", user.superuser(), "The user can manage every account on this page."),
-        password = password.render(),
-        confirm = confirm.render(),
-    );
     let status = if view.flags_error.is_some() || view.password_error.is_some() || view.confirm_error.is_some() {
         400
     } else {
         200
     };
-    html(status, layout::page(&user.username, Some(visitor), Section::Admin, &body))
+    html(status, edit_view(visitor, user, view))
+}
+
+fn edit_view(visitor: &Visitor, user: &User, view: &EditView) -> Markup {
+    let (password, confirm) = new_password_inputs(
+        view.password_error,
+        view.confirm_error,
+        "At least 8 characters. Every session of this user ends.",
+    );
+    let body = html! {
+        p { a href="/admin" { "← Back to users" } }
+        h1 { (user.username) }
+        div class="card narrow" {
+            h2 { "Access" }
+            @if let Some(error) = view.flags_error {
+                (layout::notice_error(error))
+            }
+            form method="post" action={ "/admin/users/" (user.id) } novalidate {
+                (layout::token_input(visitor))
+                (layout::checkbox("is_active", "Active", user.active(), "The user can log in."))
+                (layout::checkbox(
+                    "is_superuser",
+                    "Superuser",
+                    user.superuser(),
+                    "The user can manage every account on this page.",
+                ))
+                div class="actions" { button type="submit" class="btn btn-primary" { "Save" } }
+            }
+        }
+        div class="card narrow" {
+            h2 { "Reset password" }
+            form method="post" action={ "/admin/users/" (user.id) "/password" } novalidate {
+                (layout::token_input(visitor))
+                (password.render())
+                (confirm.render())
+                div class="actions" { button type="submit" class="btn btn-primary" { "Reset password" } }
+            }
+        }
+        @if user.id != visitor.user.id {
+            div class="card narrow" {
+                h2 { "Delete account" }
+                p { "Deletes " (user.username) " with their flows, variables and API keys." }
+                a class="btn btn-danger" href={ "/admin/users/" (user.id) "/delete" } { "Delete " (user.username) }
+            }
+        }
+    };
+    layout::page(&user.username, Some(visitor), Section::Admin, body)
 }
 
 /// POST /admin/users/{id} — the Active and Superuser flags.
-async fn update_flags(req: &mut Req, app: &App, visitor: &Visitor, mut user: User) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn update_flags(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
-    let fields = PatchFields {
-        sets_password: false,
-        is_active: Some(form.ticked("is_active")),
-        is_superuser: Some(form.ticked("is_superuser")),
-    };
-    if let Err(denied) = user_rules::check_patch(actor(visitor), &user.id, fields) {
-        return Ok(edit_page(
-            visitor,
-            &user,
-            &EditView { flags_error: Some(denied_message(denied)), ..EditView::default() },
-        ));
-    }
-    // The page's own guard: an admin cannot take away their own rights by a stray click.
-    if user.id == visitor.user.id && fields.is_superuser == Some(false) {
+    let (is_active, is_superuser) = (form.ticked("is_active"), form.ticked("is_superuser"));
+    // The page's own guard: an admin cannot take away their own rights by a stray click. (A
+    // self-deactivation is refused by the service's rules, with its own message.)
+    if user.id == visitor.user.id && is_active && !is_superuser {
         let message = "You can't remove your own superuser rights.";
         return Ok(edit_page(visitor, &user, &EditView { flags_error: Some(message), ..EditView::default() }));
     }
-    let was_active = user.active();
-    api_users::apply_account_changes(&mut user, None, fields)?;
-    api_users::save_user(app, &mut user, was_active, false, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms)
-        .await?;
-    Ok(redirect("/admin?done=updated"))
-}
-
-fn denied_message(denied: Denied) -> &'static str {
-    match denied {
-        Denied::DeactivateSelf => "You can't deactivate your own account.",
-        Denied::DeleteSelf => "You can't delete your own account.",
-        other => other.detail(),
+    let changes =
+        UserChanges { is_active: Some(is_active), is_superuser: Some(is_superuser), ..UserChanges::default() };
+    match users::update(services, &req.call(), admin, &user.id, changes).await {
+        Ok(_) => Ok(redirect("/admin?done=updated")),
+        Err(UserError::Denied(denied)) => {
+            Ok(edit_page(visitor, &user, &EditView { flags_error: Some(denied_text(denied)), ..EditView::default() }))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
 /// POST /admin/users/{id}/password — a new password chosen by the admin.
-async fn reset_password(req: &mut Req, app: &App, visitor: &Visitor, mut user: User) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn reset_password(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
     let (password, confirm) = (form.text("password"), form.text("confirm_password"));
-    let fields = PatchFields { sets_password: true, ..PatchFields::default() };
-    if let Err(denied) = user_rules::check_patch(actor(visitor), &user.id, fields) {
-        return Ok(edit_page(
-            visitor,
-            &user,
-            &EditView { password_error: Some(denied_message(denied)), ..EditView::default() },
-        ));
-    }
     let view = EditView {
         password_error: password::check_policy(password).err().map(|e| e.message()),
         confirm_error: (password != confirm).then_some("Passwords do not match."),
@@ -338,14 +412,35 @@ async fn reset_password(req: &mut Req, app: &App, visitor: &Visitor, mut user: U
     if view.password_error.is_some() || view.confirm_error.is_some() {
         return Ok(edit_page(visitor, &user, &view));
     }
-    let was_active = user.active();
-    api_users::apply_account_changes(&mut user, Some(password), fields)?;
-    api_users::save_user(app, &mut user, was_active, true, (&visitor.user.id, Some(&visitor.session_id)), req.now_ms)
-        .await?;
-    Ok(redirect("/admin?done=password"))
+    let changes = UserChanges { password: Some(password.to_string()), ..UserChanges::default() };
+    match users::update(services, &req.call(), admin, &user.id, changes).await {
+        Ok(_) => Ok(redirect("/admin?done=password")),
+        Err(UserError::Denied(denied)) => Ok(edit_page(
+            visitor,
+            &user,
+            &EditView { password_error: Some(denied_text(denied)), ..EditView::default() },
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// GET /admin/users/{id}/delete
+pub async fn confirm_delete(
+    _: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    Ok(delete_page(visitor, &user, None))
 }
 
 fn delete_page(visitor: &Visitor, user: &User, error: Option<&str>) -> Response {
+    html(if error.is_some() { 400 } else { 200 }, delete_view(visitor, user, error))
+}
+
+fn delete_view(visitor: &Visitor, user: &User, error: Option<&str>) -> Markup {
     let body = layout::confirm(
         visitor,
         &format!("Delete {}?", user.username),
@@ -355,17 +450,107 @@ fn delete_page(visitor: &Visitor, user: &User, error: Option<&str>) -> Response 
         "/admin",
         error,
     );
-    html(if error.is_some() { 400 } else { 200 }, layout::page("Delete user", Some(visitor), Section::Admin, &body))
+    layout::page("Delete user", Some(visitor), Section::Admin, body)
 }
 
 /// POST /admin/users/{id}/delete — erases the user and all it owns (deviation 8).
-async fn delete(req: &mut Req, app: &App, visitor: &Visitor, user: User) -> ApiResult<Response> {
-    if let Err(refused) = visitor_form(req, app, visitor).await {
+pub async fn delete(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    if let Err(denied) = user_rules::check_delete(actor(visitor), &user.id) {
-        return Ok(delete_page(visitor, &user, Some(denied_message(denied))));
+    match users::delete(services, admin, &user.id).await {
+        Ok(()) => Ok(redirect("/admin?done=deleted")),
+        Err(UserError::Denied(denied)) => Ok(delete_page(visitor, &user, Some(denied_text(denied)))),
+        Err(err) => Err(err.into()),
     }
-    db::users::delete_with_everything(&app.db, &user.id).await?;
-    Ok(redirect("/admin?done=deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, user, visitor};
+
+    #[test]
+    fn the_user_list_escapes_names_ids_and_the_search() {
+        let visitor = visitor();
+        let other = user(&hostile("user-id"), &hostile("user-name"), false);
+        let me = user(visitor.user.id.as_str(), &visitor.user.username, true);
+        let users = [other, me];
+        let search = hostile("search");
+        let listing = UserList { users: &users, total: 120, page: 2, search: Some(&search) };
+        let html = users_view(&visitor, &listing, "The new user was created.").into_string();
+        // The name cell and the hidden words of the Edit and Delete links.
+        assert_escaped(&html, "user-name", 3);
+        // The Edit and Delete links.
+        assert_escaped(&html, "user-id", 2);
+        assert!(html.contains(&format!("href=\"/admin/users/{}/delete\"", escaped("user-id"))));
+        // The visitor's own row has no Delete link: top bar 2, name cell 1, Edit link 1.
+        assert_escaped(&html, "visitor-name", 4);
+        assert_escaped(&html, "visitor-id", 1);
+        assert!(html.contains("<span class=\"muted small\">(you)</span>"));
+        // The search box; the pager links carry it percent-encoded.
+        assert_escaped(&html, "search", 1);
+        assert!(html.contains("href=\"/admin?page=1&amp;q=%22%3E%3Cscript%3Esearch%3C%2Fscript%3E%26%27\""));
+        assert!(html.contains("href=\"/admin?page=3&amp;q="));
+        assert!(html.contains("<p class=\"muted small\">120 users</p>"));
+    }
+
+    #[test]
+    fn the_new_user_form_escapes_what_was_typed_and_its_errors() {
+        let (username, username_error) = (hostile("username"), hostile("username-error"));
+        let (password_error, confirm_error) = (hostile("password-error"), hostile("confirm-error"));
+        let view = NewUserView {
+            username: &username,
+            active: true,
+            superuser: false,
+            username_error: Some(username_error),
+            password_error: Some(&password_error),
+            confirm_error: Some(&confirm_error),
+        };
+        let html = new_user_view(&visitor(), &view, false).into_string();
+        for tag in ["username", "username-error", "password-error", "confirm-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        // The top bar's log-out form and this form.
+        assert_escaped(&html, "form-token", 2);
+    }
+
+    #[test]
+    fn the_edit_page_escapes_the_name_id_and_errors() {
+        let visitor = visitor();
+        let other = user(&hostile("user-id"), &hostile("user-name"), false);
+        let (flags_error, password_error) = (hostile("flags-error"), hostile("password-error"));
+        let view =
+            EditView { flags_error: Some(&flags_error), password_error: Some(&password_error), confirm_error: None };
+        let html = edit_view(&visitor, &other, &view).into_string();
+        // <title>, <h1>, "Deletes ... with their flows", "Delete ...".
+        assert_escaped(&html, "user-name", 4);
+        // The two form actions and the Delete link.
+        assert_escaped(&html, "user-id", 3);
+        assert_escaped(&html, "flags-error", 1);
+        assert_escaped(&html, "password-error", 1);
+        // The top bar's log-out form and the two forms here.
+        assert_escaped(&html, "form-token", 3);
+        // One's own account has no Delete section.
+        let own = edit_view(&visitor, &visitor.user, &EditView::default()).into_string();
+        assert!(!own.contains("Delete account"));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let other = user(&hostile("user-id"), &hostile("user-name"), false);
+        let problem = hostile("problem");
+        let html = delete_view(&visitor(), &other, Some(&problem)).into_string();
+        assert_escaped(&html, "user-name", 1);
+        assert_escaped(&html, "user-id", 1);
+        assert_escaped(&html, "problem", 1);
+        assert!(html.contains(&format!("<h1>Delete {}?</h1>", escaped("user-name"))));
+    }
 }

@@ -1,32 +1,26 @@
 //! `/settings/api-keys`: the visitor's API keys. A new key is shown once, in the answer to the
 //! form that created it (never in a URL), and listed masked afterwards, as Langflow does.
 
-use super::layout::{self, esc, Input, Section};
-use super::{html, not_found, redirect, visitor_form, Visitor};
-use crate::core::ids;
-use crate::db::api_keys::{self as key_rows, ApiKey};
+use super::layout::{self, Input, Section};
+use super::{html, redirect, visitor_form, PageError, PageResult, Visitor};
+use crate::core::ids::ApiKeyId;
+use crate::edge::http::Params;
 use crate::edge::http::Req;
-use crate::edge::routes::api_keys as api_keys_api;
-use crate::edge::App;
-use crate::error::ApiResult;
+use crate::service::api_keys::{self, ApiKey, ApiKeyError, ListedKey};
+use crate::service::Services;
+use maud::{html, Markup};
 use worker::Response;
 
-pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
-    match (is_post, rest) {
-        (false, []) => list(req, app, visitor, &ListView::default()).await,
-        (true, []) => create(req, app, visitor).await,
-        (is_post, [id, "delete"]) => {
-            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
-            let keys = key_rows::list_for_user(&app.db, &visitor.user.id).await?;
-            let Some(key) = keys.into_iter().find(|k| k.id == id) else { return Ok(not_found(Some(visitor))) };
-            if is_post {
-                delete(req, app, visitor, &key).await
-            } else {
-                Ok(delete_page(visitor, &key))
-            }
-        }
-        _ => Ok(not_found(Some(visitor))),
-    }
+/// The visitor's key named by the path; anything else is 404.
+async fn owned_key(
+    req: &Req,
+    services: &Services,
+    visitor: &Visitor,
+    params: &Params<'_>,
+) -> Result<ApiKey, PageError> {
+    let id = ApiKeyId::parse(params.get("api_key_id")).ok_or(ApiKeyError::NotFound)?;
+    let keys = api_keys::list(services, &req.call(), &visitor.principal()).await?;
+    Ok(keys.into_iter().map(|listed| listed.key).find(|k| k.id == id).ok_or(ApiKeyError::NotFound)?)
 }
 
 #[derive(Default)]
@@ -41,88 +35,126 @@ fn key_label(key: &ApiKey) -> String {
     key.name.as_deref().filter(|n| !n.is_empty()).unwrap_or("Untitled key").to_string()
 }
 
-async fn list(req: &Req, app: &App, visitor: &Visitor, view: &ListView<'_>) -> ApiResult<Response> {
-    let keys = key_rows::list_for_user(&app.db, &visitor.user.id).await?;
+/// GET /settings/api-keys
+pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    list_with(req, services, visitor, &ListView::default()).await
+}
+
+async fn list_with(req: &Req, services: &Services, visitor: &Visitor, view: &ListView<'_>) -> PageResult {
+    let keys: Vec<ListedKey> = api_keys::list(services, &req.call(), &visitor.principal()).await?;
     let notice = match req.query_param("done") {
-        Some("deleted") => {
-            layout::notice_ok("The API key was deleted. Clients using it can no longer sign in with it.")
-        }
-        _ => String::new(),
+        Some("deleted") => Some("The API key was deleted. Clients using it can no longer sign in with it."),
+        _ => None,
     };
-    let created = match view.created {
-        Some((name, plaintext)) => format!(
-            "<section class=\"notice notice-key\" aria-labelledby=\"new-key-title\">\n<h2 id=\"new-key-title\">API key {name} created</h2>\n\
-             <p>Copy it now and keep it somewhere safe: it will not be shown again.</p>\n\
-             <label class=\"label\" for=\"new_api_key\">New API key</label>\n<div class=\"key-row\">\
-             <input id=\"new_api_key\" type=\"text\" readonly value=\"{plaintext}\" autocomplete=\"off\" spellcheck=\"false\">\n\
-             <button type=\"button\" class=\"btn\" data-copy=\"new_api_key\" data-status=\"copy-status\" hidden>Copy</button></div>\n\
-             <p class=\"hint\" id=\"copy-status\" role=\"status\"></p>\n</section>\n",
-            name = esc(name),
-            plaintext = esc(plaintext),
-        ),
-        None => String::new(),
-    };
-    let now = req.now_secs();
-    let mut rows = String::new();
-    for key in &keys {
-        let label = esc(&key_label(key));
-        rows.push_str(&format!(
-            "<tr>\n<td data-label=\"Name\">{label}</td>\n<td data-label=\"Key\"><code>{masked}</code></td>\n\
-             <td data-label=\"Created\">{created}</td>\n<td data-label=\"Last used\">{last}</td>\n<td data-label=\"Uses\">{uses}</td>\n\
-             <td class=\"actions-cell\"><a class=\"link-danger\" href=\"/settings/api-keys/{id}/delete\">Delete<span class=\"visually-hidden\"> {label}</span></a></td>\n</tr>\n",
-            masked = esc(&api_keys_api::masked_key(app, key, now)),
-            created = layout::when(Some(&key.created_at)),
-            last = layout::when(key.last_used_at.as_deref()),
-            uses = key.total_uses,
-            id = key.id,
-        ));
-    }
-    let table = if keys.is_empty() {
-        "<p class=\"empty\">No API keys yet.</p>".to_string()
-    } else {
-        format!(
-            "<table class=\"stack\">\n<caption class=\"visually-hidden\">Your API keys</caption>\n<thead><tr><th scope=\"col\">Name</th>\
-             <th scope=\"col\">Key</th><th scope=\"col\">Created</th><th scope=\"col\">Last used</th><th scope=\"col\">Uses</th>\
-             <th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>"
-        )
-    };
+    let status = if view.name_error.is_some() { 400 } else { 200 };
+    Ok(html(status, keys_view(visitor, &keys, view, notice)))
+}
+
+fn keys_view(visitor: &Visitor, keys: &[ListedKey], view: &ListView, notice: Option<&str>) -> Markup {
     let name = Input {
         value: view.name,
         error: view.name_error,
         hint: Some("Optional: where the key is used."),
         ..Input::new("name", "Key name", "text")
     };
-    let body = format!(
-        "<div class=\"page-head\"><h1>API Keys</h1></div>\n\
-         <p class=\"muted\">Clients send an API key in the <code>x-api-key</code> header to act as you.</p>\n{notice}{created}\
-         <form class=\"card\" method=\"post\" action=\"/settings/api-keys\" novalidate>{token}\n<h2>New API key</h2>\n\
-         <div class=\"inline-form\">{name}<button type=\"submit\" class=\"btn btn-primary\">Create API key</button></div>\n</form>\n\
-         <div class=\"table-wrap\">{table}</div>\n",
-        token = layout::token_input(visitor),
-        name = name.render(),
-    );
-    let status = if view.name_error.is_some() { 400 } else { 200 };
-    Ok(html(status, layout::page("API Keys", Some(visitor), Section::ApiKeys, &body)))
+    let body = html! {
+        div class="page-head" { h1 { "API Keys" } }
+        p class="muted" { "Clients send an API key in the " code { "x-api-key" } " header to act as you." }
+        @if let Some(notice) = notice {
+            (layout::notice_ok(notice))
+        }
+        @if let Some((name, plaintext)) = view.created {
+            section class="notice notice-key" aria-labelledby="new-key-title" {
+                h2 id="new-key-title" { "API key " (name) " created" }
+                p { "Copy it now and keep it somewhere safe: it will not be shown again." }
+                label class="label" for="new_api_key" { "New API key" }
+                div class="key-row" {
+                    input id="new_api_key" type="text" readonly value=(plaintext) autocomplete="off" spellcheck="false";
+                    button type="button" class="btn" data-copy="new_api_key" data-status="copy-status" hidden { "Copy" }
+                }
+                p class="hint" id="copy-status" role="status" {}
+            }
+        }
+        form class="card" method="post" action="/settings/api-keys" novalidate {
+            (layout::token_input(visitor))
+            h2 { "New API key" }
+            div class="inline-form" {
+                (name.render())
+                button type="submit" class="btn btn-primary" { "Create API key" }
+            }
+        }
+        div class="table-wrap" {
+            @if keys.is_empty() {
+                p class="empty" { "No API keys yet." }
+            } @else {
+                table class="stack" {
+                    caption class="visually-hidden" { "Your API keys" }
+                    thead {
+                        tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Key" }
+                            th scope="col" { "Created" }
+                            th scope="col" { "Last used" }
+                            th scope="col" { "Uses" }
+                            th scope="col" { span class="visually-hidden" { "Actions" } }
+                        }
+                    }
+                    tbody {
+                        @for ListedKey { key, masked } in keys {
+                            @let label = key_label(key);
+                            tr {
+                                td data-label="Name" { (label) }
+                                td data-label="Key" { code { (masked) } }
+                                td data-label="Created" { (layout::when(Some(&key.created_at))) }
+                                td data-label="Last used" { (layout::when(key.last_used_at.as_deref())) }
+                                td data-label="Uses" { (key.total_uses) }
+                                td class="actions-cell" {
+                                    a class="link-danger" href={ "/settings/api-keys/" (key.id) "/delete" } {
+                                        "Delete" span class="visually-hidden" { " " (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout::page("API Keys", Some(visitor), Section::ApiKeys, body)
 }
 
 /// POST /settings/api-keys — creates a key and shows it in this answer only.
-async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn create(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
     let name = form.text("name").trim();
-    if api_keys_api::check_name(Some(name)).is_err() {
-        let view = ListView { name, name_error: Some("Use at most 255 characters."), created: None };
-        return list(req, app, visitor, &view).await;
-    }
     let stored_name = (!name.is_empty()).then_some(name);
-    let (_, plaintext) = api_keys_api::create_key(app, &visitor.user.id, stored_name, None, req.now_secs()).await?;
+    let created = match api_keys::create(services, &req.call(), &visitor.principal(), stored_name, None).await {
+        Ok(created) => created,
+        Err(ApiKeyError::NameTooLong) => {
+            let view = ListView { name, name_error: Some("Use at most 255 characters."), created: None };
+            return list_with(req, services, visitor, &view).await;
+        }
+        Err(err) => return Err(err.into()),
+    };
     let shown_name = stored_name.unwrap_or("Untitled key");
-    list(req, app, visitor, &ListView { created: Some((shown_name, &plaintext)), ..ListView::default() }).await
+    let view = ListView { created: Some((shown_name, &created.plaintext)), ..ListView::default() };
+    list_with(req, services, visitor, &view).await
+}
+
+/// GET /settings/api-keys/{id}/delete
+pub async fn confirm_delete(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let key = owned_key(req, services, visitor, params).await?;
+    Ok(delete_page(visitor, &key))
 }
 
 fn delete_page(visitor: &Visitor, key: &ApiKey) -> Response {
+    html(200, delete_view(visitor, key))
+}
+
+fn delete_view(visitor: &Visitor, key: &ApiKey) -> Markup {
     let body = layout::confirm(
         visitor,
         &format!("Delete the API key {}?", key_label(key)),
@@ -132,14 +164,64 @@ fn delete_page(visitor: &Visitor, key: &ApiKey) -> Response {
         "/settings/api-keys",
         None,
     );
-    html(200, layout::page("Delete API key", Some(visitor), Section::ApiKeys, &body))
+    layout::page("Delete API key", Some(visitor), Section::ApiKeys, body)
 }
 
 /// POST /settings/api-keys/{id}/delete
-async fn delete(req: &mut Req, app: &App, visitor: &Visitor, key: &ApiKey) -> ApiResult<Response> {
-    if let Err(refused) = visitor_form(req, app, visitor).await {
+pub async fn delete(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let key = owned_key(req, services, visitor, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    key_rows::delete_for_user(&app.db, &key.id, &visitor.user.id).await?;
+    api_keys::delete(services, &visitor.principal(), &key.id).await?;
     Ok(redirect("/settings/api-keys?done=deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, id, visitor};
+
+    fn key(tag: &str, name: Option<String>) -> ApiKey {
+        ApiKey {
+            id: id(&hostile(&format!("{tag}-id"))),
+            name,
+            created_at: "2026-11-27T13:27:14Z".to_string(),
+            last_used_at: None,
+            total_uses: 7,
+            is_active: 1,
+            expires_at: None,
+            api_key: String::new(),
+            user_id: id("owner"),
+        }
+    }
+
+    #[test]
+    fn the_key_list_escapes_names_ids_masks_and_the_new_key() {
+        let keys = [key("named", Some(hostile("key-name"))), key("untitled", None)];
+        let (typed, name_error) = (hostile("typed"), hostile("name-error"));
+        let (created, plaintext) = (hostile("created-name"), hostile("plaintext"));
+        let view = ListView { name: &typed, name_error: Some(&name_error), created: Some((&created, &plaintext)) };
+        let keys = keys.map(|key| ListedKey { masked: hostile(&format!("mask-{}", key.total_uses)), key });
+        let html = keys_view(&visitor(), &keys, &view, None).into_string();
+        // The name cell and the Delete link's hidden words.
+        assert_escaped(&html, "key-name", 2);
+        assert_escaped(&html, "named-id", 1);
+        assert_escaped(&html, "untitled-id", 1);
+        assert!(html.contains(&format!("href=\"/settings/api-keys/{}/delete\"", escaped("named-id"))));
+        assert!(html.contains("<td data-label=\"Name\">Untitled key</td>"));
+        assert_escaped(&html, "mask-7", 2);
+        assert!(html.contains(&format!("<td data-label=\"Key\"><code>{}</code></td>", escaped("mask-7"))));
+        for tag in ["typed", "name-error", "created-name", "plaintext"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains(&format!("<h2 id=\"new-key-title\">API key {} created</h2>", escaped("created-name"))));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let html = delete_view(&visitor(), &key("named", Some(hostile("key-name")))).into_string();
+        assert_escaped(&html, "key-name", 1);
+        assert_escaped(&html, "named-id", 1);
+    }
 }

@@ -1,53 +1,22 @@
 //! `/flows`: the visitor's own flows (create, rename, view the JSON, delete), through the same
 //! functions as `/api/v1/flows` (owner-scoped, Langflow's naming and validation).
 
-use super::layout::{self, esc, Input, Section};
-use super::{html, not_found, redirect, visitor_form, Visitor};
-use crate::core::ids;
-use crate::core::request_body::JsonBody;
-use crate::db::flows::{self as flow_rows, Flow};
+use super::layout::{self, Input, Section};
+use super::messages::flow_name_text;
+use super::{html, redirect, visitor_form, PageError, PageResult, Visitor};
+use crate::core::ids::FlowId;
+use crate::db::flows::Flow;
+use crate::edge::http::Params;
 use crate::edge::http::Req;
-use crate::edge::routes::flows as api_flows;
-use crate::edge::App;
-use crate::error::{ApiError, ApiResult};
-use serde_json::{Map, Value};
+use crate::service::flows::{self, FlowChanges, FlowError};
+use crate::service::Services;
+use maud::{html, Markup};
 use worker::{Headers, Response};
 
-pub async fn route(req: &mut Req, app: &App, visitor: &Visitor, is_post: bool, rest: &[&str]) -> ApiResult<Response> {
-    match (is_post, rest) {
-        (false, []) => list(req, app, visitor, &CreateView::default()).await,
-        (true, []) => create(req, app, visitor).await,
-        (is_post, [id, action @ ..]) => {
-            let Some(id) = ids::parse_uuid(id) else { return Ok(not_found(Some(visitor))) };
-            let Some(flow) = flow_rows::find_owned(&app.db, &id, &visitor.user.id).await? else {
-                return Ok(not_found(Some(visitor)));
-            };
-            match (is_post, action) {
-                (false, []) => Ok(flow_page(req, visitor, &flow, &flow.name, None)),
-                (true, []) => rename(req, app, visitor, flow).await,
-                (false, ["json"]) => download(&flow),
-                (false, ["delete"]) => Ok(delete_page(visitor, &flow)),
-                (true, ["delete"]) => delete(req, app, visitor, flow).await,
-                _ => Ok(not_found(Some(visitor))),
-            }
-        }
-    }
-}
-
-/// A JSON body with the given text fields, for the shared flow functions.
-fn fields(pairs: &[(&str, &str)]) -> JsonBody {
-    JsonBody(pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect::<Map<_, _>>())
-}
-
-/// The API's words for a refused name, as the form shows them.
-fn name_error(err: &ApiError) -> Option<String> {
-    match err {
-        ApiError::Http { status: 400 | 413 | 422, body, .. } => Some(match body.get("detail") {
-            Some(Value::String(text)) => text.clone(),
-            _ => "This name cannot be used.".to_string(),
-        }),
-        _ => None,
-    }
+/// The visitor's flow named by the path; anything else (not a UUID, someone else's) is 404.
+async fn owned_flow(services: &Services, visitor: &Visitor, params: &Params<'_>) -> Result<Flow, PageError> {
+    let id = FlowId::parse(params.get("flow_id")).ok_or(FlowError::NotFound)?;
+    Ok(flows::get(services, &visitor.principal(), &id).await?)
 }
 
 #[derive(Default)]
@@ -57,33 +26,22 @@ struct CreateView<'a> {
     name_error: Option<String>,
 }
 
-async fn list(req: &Req, app: &App, visitor: &Visitor, view: &CreateView<'_>) -> ApiResult<Response> {
-    let flows = flow_rows::list_owned(&app.db, &visitor.user.id, None, false).await?;
+/// GET /flows
+pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    list_with(req, services, visitor, &CreateView::default()).await
+}
+
+async fn list_with(req: &Req, services: &Services, visitor: &Visitor, view: &CreateView<'_>) -> PageResult {
+    let flows = flows::list(services, &visitor.principal(), None, false).await?;
     let notice = match req.query_param("done") {
-        Some("deleted") => layout::notice_ok("The flow was deleted."),
-        _ => String::new(),
+        Some("deleted") => Some("The flow was deleted."),
+        _ => None,
     };
-    let mut rows = String::new();
-    for flow in &flows {
-        let name = esc(&flow.name);
-        rows.push_str(&format!(
-            "<tr>\n<td data-label=\"Name\"><a href=\"/flows/{id}\">{name}</a></td>\n\
-             <td data-label=\"Description\">{description}</td>\n<td data-label=\"Updated\">{updated}</td>\n\
-             <td class=\"actions-cell\"><a class=\"link-danger\" href=\"/flows/{id}/delete\">Delete<span class=\"visually-hidden\"> {name}</span></a></td>\n</tr>\n",
-            id = flow.id,
-            description = flow.description.as_deref().map(esc).unwrap_or_default(),
-            updated = layout::when(flow.updated_at.as_deref()),
-        ));
-    }
-    let table = if flows.is_empty() {
-        "<p class=\"empty\">No flows yet. Create one above.</p>".to_string()
-    } else {
-        format!(
-            "<table class=\"stack\">\n<caption class=\"visually-hidden\">Your flows</caption>\n<thead><tr><th scope=\"col\">Name</th>\
-             <th scope=\"col\">Description</th><th scope=\"col\">Updated</th><th scope=\"col\"><span class=\"visually-hidden\">Actions</span></th></tr></thead>\n\
-             <tbody>\n{rows}</tbody>\n</table>"
-        )
-    };
+    let status = if view.name_error.is_some() { 400 } else { 200 };
+    Ok(html(status, flows_view(visitor, &flows, view, notice)))
+}
+
+fn flows_view(visitor: &Visitor, flows: &[Flow], view: &CreateView, notice: Option<&str>) -> Markup {
     let name = Input {
         value: view.name,
         required: true,
@@ -91,22 +49,58 @@ async fn list(req: &Req, app: &App, visitor: &Visitor, view: &CreateView<'_>) ->
         ..Input::new("name", "Name", "text")
     };
     let description = Input { value: view.description, ..Input::new("description", "Description", "text") };
-    let body = format!(
-        "<div class=\"page-head\"><h1>Flows</h1></div>\n{notice}\
-         <form class=\"card\" method=\"post\" action=\"/flows\" novalidate>{token}\n<h2>New flow</h2>\n\
-         <div class=\"inline-form\">{name}{description}<button type=\"submit\" class=\"btn btn-primary\">Create flow</button></div>\n</form>\n\
-         <div class=\"table-wrap\">{table}</div>\n",
-        token = layout::token_input(visitor),
-        name = name.render(),
-        description = description.render(),
-    );
-    let status = if view.name_error.is_some() { 400 } else { 200 };
-    Ok(html(status, layout::page("Flows", Some(visitor), Section::Flows, &body)))
+    let body = html! {
+        div class="page-head" { h1 { "Flows" } }
+        @if let Some(notice) = notice {
+            (layout::notice_ok(notice))
+        }
+        form class="card" method="post" action="/flows" novalidate {
+            (layout::token_input(visitor))
+            h2 { "New flow" }
+            div class="inline-form" {
+                (name.render())
+                (description.render())
+                button type="submit" class="btn btn-primary" { "Create flow" }
+            }
+        }
+        div class="table-wrap" {
+            @if flows.is_empty() {
+                p class="empty" { "No flows yet. Create one above." }
+            } @else {
+                table class="stack" {
+                    caption class="visually-hidden" { "Your flows" }
+                    thead {
+                        tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Description" }
+                            th scope="col" { "Updated" }
+                            th scope="col" { span class="visually-hidden" { "Actions" } }
+                        }
+                    }
+                    tbody {
+                        @for flow in flows {
+                            tr {
+                                td data-label="Name" { a href={ "/flows/" (flow.id) } { (flow.name) } }
+                                td data-label="Description" { (flow.description.as_deref().unwrap_or_default()) }
+                                td data-label="Updated" { (layout::when(flow.updated_at.as_deref())) }
+                                td class="actions-cell" {
+                                    a class="link-danger" href={ "/flows/" (flow.id) "/delete" } {
+                                        "Delete" span class="visually-hidden" { " " (flow.name) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout::page("Flows", Some(visitor), Section::Flows, body)
 }
 
 /// POST /flows — a new empty flow; a taken name becomes `name (1)`, as in the API.
-async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn create(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -114,52 +108,83 @@ async fn create(req: &mut Req, app: &App, visitor: &Visitor) -> ApiResult<Respon
     let mut view = CreateView { name, description, name_error: None };
     if name.is_empty() {
         view.name_error = Some("Enter a name for the flow.".into());
-        return list(req, app, visitor, &view).await;
+        return list_with(req, services, visitor, &view).await;
     }
-    let mut body = vec![("name", name)];
-    if !description.is_empty() {
-        body.push(("description", description));
-    }
-    match api_flows::create_owned(app, &visitor.user.id, &fields(&body), req.now_ms).await {
+    let changes = FlowChanges {
+        name: Some(name.to_string()),
+        description: (!description.is_empty()).then(|| Some(description.to_string())),
+        ..FlowChanges::default()
+    };
+    match flows::create(services, &req.call(), &visitor.principal(), changes).await {
         Ok(flow) => Ok(redirect(&format!("/flows/{}?done=created", flow.id))),
-        Err(err) => match name_error(&err) {
+        Err(err) => match flow_name_text(&err) {
             Some(message) => {
                 view.name_error = Some(message);
-                list(req, app, visitor, &view).await
+                list_with(req, services, visitor, &view).await
             }
-            None => Err(err),
+            None => Err(err.into()),
         },
     }
 }
 
+/// GET /flows/{id}
+pub async fn show(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    Ok(flow_page(req, visitor, &flow, &flow.name, None))
+}
+
 fn flow_page(req: &Req, visitor: &Visitor, flow: &Flow, name_value: &str, name_error: Option<&str>) -> Response {
     let notice = match req.query_param("done") {
-        Some("created") => layout::notice_ok("The flow was created."),
-        Some("renamed") => layout::notice_ok("The flow was renamed."),
-        _ => String::new(),
+        Some("created") => Some("The flow was created."),
+        Some("renamed") => Some("The flow was renamed."),
+        _ => None,
     };
-    let json = serde_json::to_string_pretty(&api_flows::flow_read(flow)).unwrap_or_default();
+    let json = serde_json::to_string_pretty(&flows::langflow_json(flow)).unwrap_or_default();
+    let status = if name_error.is_some() { 400 } else { 200 };
+    html(status, flow_view(visitor, flow, &json, notice, name_value, name_error))
+}
+
+fn flow_view(
+    visitor: &Visitor,
+    flow: &Flow,
+    json: &str,
+    notice: Option<&str>,
+    name_value: &str,
+    name_error: Option<&str>,
+) -> Markup {
     let name = Input { value: name_value, required: true, error: name_error, ..Input::new("name", "Name", "text") };
-    let body = format!(
-        "<p><a href=\"/flows\">← Back to flows</a></p>\n<div class=\"page-head\"><h1>{title}</h1>\n\
-         <div class=\"actions\"><a class=\"btn\" href=\"/flows/{id}/json\" download>Download JSON</a>\n\
-         <a class=\"btn btn-danger\" href=\"/flows/{id}/delete\">Delete flow</a></div></div>\n{notice}\
-         <form class=\"card\" method=\"post\" action=\"/flows/{id}\" novalidate>{token}\n<h2>Rename</h2>\n\
-         <div class=\"inline-form\">{name}<button type=\"submit\" class=\"btn btn-primary\">Rename</button></div>\n</form>\n\
-         <section class=\"card\" aria-labelledby=\"json-title\">\n<h2 id=\"json-title\">Flow JSON</h2>\n\
-         <pre class=\"json\" tabindex=\"0\" aria-labelledby=\"json-title\">{json}</pre>\n</section>\n",
-        title = esc(&flow.name),
-        id = flow.id,
-        token = layout::token_input(visitor),
-        name = name.render(),
-        json = esc(&json),
-    );
-    html(if name_error.is_some() { 400 } else { 200 }, layout::page(&flow.name, Some(visitor), Section::Flows, &body))
+    let body = html! {
+        p { a href="/flows" { "← Back to flows" } }
+        div class="page-head" {
+            h1 { (flow.name) }
+            div class="actions" {
+                a class="btn" href={ "/flows/" (flow.id) "/json" } download { "Download JSON" }
+                a class="btn btn-danger" href={ "/flows/" (flow.id) "/delete" } { "Delete flow" }
+            }
+        }
+        @if let Some(notice) = notice {
+            (layout::notice_ok(notice))
+        }
+        form class="card" method="post" action={ "/flows/" (flow.id) } novalidate {
+            (layout::token_input(visitor))
+            h2 { "Rename" }
+            div class="inline-form" {
+                (name.render())
+                button type="submit" class="btn btn-primary" { "Rename" }
+            }
+        }
+        section class="card" aria-labelledby="json-title" {
+            h2 id="json-title" { "Flow JSON" }
+            pre class="json" tabindex="0" aria-labelledby="json-title" { (json) }
+        }
+    };
+    layout::page(&flow.name, Some(visitor), Section::Flows, body)
 }
 
 /// POST /flows/{id} — a new name, validated as `PATCH /api/v1/flows/{id}`.
-async fn rename(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiResult<Response> {
-    let form = match visitor_form(req, app, visitor).await {
+pub async fn rename(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    let form = match visitor_form(req, services, visitor).await {
         Ok(form) => form,
         Err(refused) => return Ok(refused),
     };
@@ -167,22 +192,21 @@ async fn rename(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiR
     if name.is_empty() {
         return Ok(flow_page(req, visitor, &flow, name, Some("Enter a name for the flow.")));
     }
-    match api_flows::update_owned(app, &visitor.user.id, &flow.id, &fields(&[("name", name)]), req.now_ms).await {
+    let changes = FlowChanges { name: Some(name.to_string()), ..FlowChanges::default() };
+    match flows::update(services, &req.call(), &visitor.principal(), &flow.id, changes).await {
         Ok(updated) => Ok(redirect(&format!("/flows/{}?done=renamed", updated.id))),
-        Err(err) => match name_error(&err) {
-            Some(message) if message == "Flow name must be unique" => {
-                Ok(flow_page(req, visitor, &flow, name, Some("You already have a flow with this name.")))
-            }
+        Err(err) => match flow_name_text(&err) {
             Some(message) => Ok(flow_page(req, visitor, &flow, name, Some(&message))),
-            None => Err(err),
+            None => Err(err.into()),
         },
     }
 }
 
 /// GET /flows/{id}/json — the flow as Langflow exports it (FlowRead), as a file.
-fn download(flow: &Flow) -> ApiResult<Response> {
-    let json =
-        serde_json::to_string_pretty(&api_flows::flow_read(flow)).map_err(|e| ApiError::internal(e.to_string()))?;
+pub async fn download(_: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = &owned_flow(services, visitor, params).await?;
+    let json = serde_json::to_string_pretty(&flows::langflow_json(flow))
+        .map_err(|e| crate::service::Failure::Internal(e.to_string()))?;
     let file: String =
         flow.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let headers = Headers::new();
@@ -196,7 +220,17 @@ fn download(flow: &Flow) -> ApiResult<Response> {
     Ok(Response::builder().with_status(200).with_headers(headers).fixed(json.into_bytes()))
 }
 
+/// GET /flows/{id}/delete
+pub async fn confirm_delete(_: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    Ok(delete_page(visitor, &flow))
+}
+
 fn delete_page(visitor: &Visitor, flow: &Flow) -> Response {
+    html(200, delete_view(visitor, flow))
+}
+
+fn delete_view(visitor: &Visitor, flow: &Flow) -> Markup {
     let body = layout::confirm(
         visitor,
         &format!("Delete {}?", flow.name),
@@ -206,14 +240,78 @@ fn delete_page(visitor: &Visitor, flow: &Flow) -> Response {
         &format!("/flows/{}", flow.id),
         None,
     );
-    html(200, layout::page("Delete flow", Some(visitor), Section::Flows, &body))
+    layout::page("Delete flow", Some(visitor), Section::Flows, body)
 }
 
 /// POST /flows/{id}/delete
-async fn delete(req: &mut Req, app: &App, visitor: &Visitor, flow: Flow) -> ApiResult<Response> {
-    if let Err(refused) = visitor_form(req, app, visitor).await {
+pub async fn delete(req: &mut Req, services: &Services, visitor: &Visitor, params: &Params<'_>) -> PageResult {
+    let flow = owned_flow(services, visitor, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    flow_rows::delete_owned(&app.db, &flow.id, &visitor.user.id).await?;
+    flows::delete(services, &visitor.principal(), &flow.id).await?;
     Ok(redirect("/flows?done=deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, escaped, hostile, visitor};
+
+    fn flow(tag: &str) -> Flow {
+        serde_json::from_value(serde_json::json!({
+            "id": hostile(&format!("{tag}-id")),
+            "name": hostile(&format!("{tag}-name")),
+            "description": hostile(&format!("{tag}-description")),
+            "updated_at": "2026-11-27T13:27:14Z",
+            "access_type": "PRIVATE",
+            "flow_type": "workflow",
+        }))
+        .expect("a flow row")
+    }
+
+    #[test]
+    fn the_flow_list_escapes_names_descriptions_ids_and_the_form() {
+        let flows = [flow("first"), flow("second")];
+        let (name, description, name_error) = (hostile("new-name"), hostile("new-description"), hostile("name-error"));
+        let view = CreateView { name: &name, description: &description, name_error: Some(name_error) };
+        let html = flows_view(&visitor(), &flows, &view, Some("The flow was deleted.")).into_string();
+        for tag in ["first", "second"] {
+            // The link and the Delete link's hidden words.
+            assert_escaped(&html, &format!("{tag}-name"), 2);
+            assert_escaped(&html, &format!("{tag}-description"), 1);
+            // The link and the Delete link.
+            assert_escaped(&html, &format!("{tag}-id"), 2);
+        }
+        assert!(html.contains(&format!("<a href=\"/flows/{}\">{}</a>", escaped("first-id"), escaped("first-name"))));
+        for tag in ["new-name", "new-description", "name-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains("<div class=\"notice notice-ok\" role=\"status\">The flow was deleted.</div>"));
+    }
+
+    #[test]
+    fn the_flow_page_escapes_the_name_id_json_and_form() {
+        let flow = flow("flow");
+        let json = format!("{{\"name\": \"{}\"}}", hostile("json"));
+        let (typed, name_error) = (hostile("typed"), hostile("name-error"));
+        let html = flow_view(&visitor(), &flow, &json, None, &typed, Some(&name_error)).into_string();
+        // <title> and <h1>.
+        assert_escaped(&html, "flow-name", 2);
+        // Download, Delete and the form's action.
+        assert_escaped(&html, "flow-id", 3);
+        assert_escaped(&html, "json", 1);
+        assert_escaped(&html, "typed", 1);
+        assert_escaped(&html, "name-error", 1);
+        let pre = format!("aria-labelledby=\"json-title\">{{&quot;name&quot;: &quot;{}&quot;}}</pre>", escaped("json"));
+        assert!(html.contains(&pre));
+    }
+
+    #[test]
+    fn the_delete_confirmation_escapes_the_name_and_id() {
+        let html = delete_view(&visitor(), &flow("flow")).into_string();
+        assert_escaped(&html, "flow-name", 1);
+        // The form's action and Cancel.
+        assert_escaped(&html, "flow-id", 2);
+    }
 }

@@ -1,16 +1,23 @@
-//! `/`, `/login` and `/logout`. The login form runs the API's own login
-//! (`routes::auth::password_login`: rate limits, dummy-hash timing, deviation 2) and sets
-//! Langflow's cookies exactly as `POST /api/v1/login` does.
+//! `/`, `/login` and `/logout`. The login form signs in through the same service as
+//! `POST /api/v1/login` (`service::sign_in`: rate limits, dummy-hash timing, deviation 2) and
+//! sets Langflow's cookies exactly as it does.
 
-use super::layout::{self, esc, Input, Section};
-use super::{form_refused, html, read_form, redirect, visitor, Visitor};
+use super::layout::{self, Input, Section};
+use super::{error_response, form_refused, html, read_form, redirect, visitor, PageResult, Visitor};
 use crate::core::html::safe_next;
-use crate::core::token::{self, TokenType};
+use crate::edge::cookies::{self, Issued};
+use crate::edge::credentials;
+use crate::edge::http::Params;
 use crate::edge::http::{self, Req};
-use crate::edge::routes::auth::{self as api_auth, LoginError, LoginRefusal};
-use crate::edge::{auth, cookies, App};
-use crate::error::ApiResult;
+use crate::service::sign_in::{self, SignInError};
+use crate::service::Services;
+use maud::{html, Markup};
 use worker::Response;
+
+/// A public page's answer, its errors as pages.
+fn shown(answer: PageResult) -> Response {
+    answer.unwrap_or_else(|err| error_response(None, err))
+}
 
 /// The same redirect with the visitor's new cookies, when this request signed them in.
 fn redirect_with(location: &str, visitor: &Visitor) -> Response {
@@ -22,11 +29,11 @@ fn redirect_with(location: &str, visitor: &Visitor) -> Response {
 }
 
 /// GET / — the flows for a signed-in visitor, else the login page.
-pub async fn home(req: &mut Req, app: &App) -> ApiResult<Response> {
-    Ok(match visitor(req, app, true).await? {
+pub async fn home(req: &mut Req, services: &Services, _: &Params<'_>) -> Response {
+    shown(visitor(req, services, true).await.map(|found| match found {
         Some(visitor) => redirect_with("/flows", &visitor),
         None => redirect("/login"),
-    })
+    }))
 }
 
 /// What the login form shows besides its fields.
@@ -39,6 +46,10 @@ struct LoginView<'a> {
 }
 
 fn login_page(status: u16, view: &LoginView) -> Response {
+    html(status, login_view(view))
+}
+
+fn login_view(view: &LoginView) -> Markup {
     let username = Input {
         value: view.username,
         autocomplete: "username",
@@ -53,24 +64,27 @@ fn login_page(status: u16, view: &LoginView) -> Response {
         error: view.password_error,
         ..Input::new("password", "Password", "password")
     };
-    let body = format!(
-        "<div class=\"card\">\n<h1>Log in</h1>\n\
-         <form method=\"post\" action=\"/login\" novalidate>\n<input type=\"hidden\" name=\"next\" value=\"{next}\">\n\
-         {username}{password}<button type=\"submit\" class=\"btn btn-primary btn-block\">Log in</button>\n</form>\n</div>\n",
-        next = esc(view.next),
-        username = username.render(),
-        password = password.render(),
-    );
-    html(status, layout::page("Log in", None, Section::None, &body))
+    let body = html! {
+        div class="card" {
+            h1 { "Log in" }
+            form method="post" action="/login" novalidate {
+                input type="hidden" name="next" value=(view.next);
+                (username.render())
+                (password.render())
+                button type="submit" class="btn btn-primary btn-block" { "Log in" }
+            }
+        }
+    };
+    layout::page("Log in", None, Section::None, body)
 }
 
 /// GET /login — the form; a signed-in visitor (or anyone, with auto-login on) goes on to `next`.
-pub async fn show(req: &mut Req, app: &App) -> ApiResult<Response> {
+pub async fn show(req: &mut Req, services: &Services, _: &Params<'_>) -> Response {
     let next = safe_next(req.query_param("next"));
-    if let Some(visitor) = visitor(req, app, true).await? {
-        return Ok(redirect_with(&next, &visitor));
-    }
-    Ok(login_page(200, &LoginView { next: &next, ..LoginView::default() }))
+    shown(visitor(req, services, true).await.map(|found| match found {
+        Some(visitor) => redirect_with(&next, &visitor),
+        None => login_page(200, &LoginView { next: &next, ..LoginView::default() }),
+    }))
 }
 
 fn seconds(n: i64) -> String {
@@ -82,10 +96,10 @@ fn seconds(n: i64) -> String {
 }
 
 /// POST /login — the same checks, limits and session as `POST /api/v1/login`.
-pub async fn submit(req: &mut Req, app: &App) -> ApiResult<Response> {
-    let form = match read_form(req, app, None).await {
+pub async fn submit(req: &mut Req, services: &Services, _: &Params<'_>) -> Response {
+    let form = match read_form(req, services, None).await {
         Ok(form) => form,
-        Err(err) => return Ok(form_refused(None, err)),
+        Err(err) => return form_refused(None, err),
     };
     let (username, password) = (form.text("username"), form.text("password"));
     let next = safe_next(Some(form.text("next")).filter(|n| !n.is_empty()));
@@ -93,81 +107,121 @@ pub async fn submit(req: &mut Req, app: &App) -> ApiResult<Response> {
     if username.is_empty() || password.is_empty() {
         view.username_error = username.is_empty().then_some("Enter your username.");
         view.password_error = password.is_empty().then_some("Enter your password.");
-        return Ok(login_page(400, &view));
+        return login_page(400, &view);
     }
-    let refusal = match api_auth::password_login(req, app, username, password).await {
+    let refusal = match sign_in::with_password(services, &req.call(), username, password).await {
         Ok(signed_in) => {
             let mut response = redirect(&next);
-            let set = signed_in.cookies(app, req.now_secs(), api_auth::Issued::Login);
-            for cookie in set {
+            for cookie in cookies::for_session(services.settings(), &signed_in, req.now_secs(), Issued::Login) {
                 http::set_cookie(&mut response, &cookie);
             }
-            return Ok(response);
+            return response;
         }
-        Err(LoginError::Refused(refusal)) => refusal,
-        Err(LoginError::Failed(err)) => return Err(err),
+        Err(refusal) => refusal,
     };
     let too_many;
-    let (status, field_error) = match refusal {
-        LoginRefusal::WrongCredentials => (401, "Incorrect username or password."),
-        LoginRefusal::TooManyAttempts { retry_after } => {
-            too_many = format!("Too many attempts. Try again in {}.", seconds(retry_after));
+    let (status, field_error) = match &refusal {
+        SignInError::WrongCredentials => (401, "Incorrect username or password."),
+        SignInError::TooManyAttempts { retry_after } => {
+            too_many = format!("Too many attempts. Try again in {}.", seconds(*retry_after));
             (429, too_many.as_str())
         }
-        LoginRefusal::WaitingForApproval => (403, "This account is waiting for approval by an administrator."),
-        LoginRefusal::Inactive => (403, "This account is inactive."),
+        SignInError::WaitingForApproval => (403, "This account is waiting for approval by an administrator."),
+        SignInError::Inactive | SignInError::AccountInactive => (403, "This account is inactive."),
+        _ => return error_response(None, refusal.into()),
     };
     match refusal {
-        LoginRefusal::WaitingForApproval | LoginRefusal::Inactive => view.username_error = Some(field_error),
+        SignInError::WaitingForApproval | SignInError::Inactive | SignInError::AccountInactive => {
+            view.username_error = Some(field_error)
+        }
         _ => view.password_error = Some(field_error),
     }
     let mut response = login_page(status, &view);
-    if let LoginRefusal::TooManyAttempts { retry_after } = refusal {
+    if let SignInError::TooManyAttempts { retry_after } = refusal {
         let _ = response.headers_mut().set("retry-after", &retry_after.to_string());
     }
-    Ok(response)
+    response
 }
 
 /// GET /logout — a confirmation with a button (logging out is a POST, never a link).
-pub async fn confirm_logout(req: &mut Req, app: &App) -> ApiResult<Response> {
-    let Some(visitor) = visitor(req, app, false).await? else {
-        return Ok(redirect("/login"));
+pub async fn confirm_logout(req: &mut Req, services: &Services, _: &Params<'_>) -> Response {
+    let visitor = match visitor(req, services, false).await {
+        Ok(Some(visitor)) => visitor,
+        Ok(None) => return redirect("/login"),
+        Err(err) => return error_response(None, err),
     };
-    let body = format!(
-        "<div class=\"card narrow\">\n<h1>Log out?</h1>\n<p>You are signed in as <strong>{name}</strong>.</p>\n\
-         <form method=\"post\" action=\"/logout\">{token}\n<div class=\"actions\">\
-         <button type=\"submit\" class=\"btn btn-primary\">Log out</button>\n<a class=\"btn\" href=\"/flows\">Cancel</a></div>\n</form>\n</div>\n",
-        name = esc(&visitor.user.username),
-        token = layout::token_input(&visitor),
-    );
-    let mut response = html(200, layout::page("Log out", Some(&visitor), Section::None, &body));
+    let mut response = html(200, logout_view(&visitor));
     for cookie in &visitor.new_cookies {
         http::set_cookie(&mut response, cookie);
     }
-    Ok(response)
+    response
 }
 
-/// The session the request's tokens name (either one; the access token may have expired).
-fn token_session(req: &Req, app: &App) -> Option<String> {
-    let now = req.now_secs();
-    let tokens = &app.state.tokens;
-    let from_access = auth::access_token(req).and_then(|(t, _)| token::verify(tokens, &t, TokenType::Access, now).ok());
-    let from_refresh =
-        || req.cookie(cookies::REFRESH).and_then(|t| token::verify(tokens, &t, TokenType::Refresh, now).ok());
-    from_access.or_else(from_refresh).and_then(|claims| claims.sid)
+fn logout_view(visitor: &Visitor) -> Markup {
+    let body = html! {
+        div class="card narrow" {
+            h1 { "Log out?" }
+            p { "You are signed in as " strong { (visitor.user.username) } "." }
+            form method="post" action="/logout" {
+                (layout::token_input(visitor))
+                div class="actions" {
+                    button type="submit" class="btn btn-primary" { "Log out" }
+                    a class="btn" href="/flows" { "Cancel" }
+                }
+            }
+        }
+    };
+    layout::page("Log out", Some(visitor), Section::None, body)
 }
 
 /// POST /logout — ends the session as `POST /api/v1/logout` does, then the login page.
-pub async fn logout(req: &mut Req, app: &App) -> ApiResult<Response> {
+pub async fn logout(req: &mut Req, services: &Services, _: &Params<'_>) -> Response {
+    let call = req.call();
+    let access = credentials::access_token(req).map(|(token, _)| token);
+    let refresh = credentials::refresh_token(req);
     // With a session to end, the form must carry its token.
-    let session = token_session(req, app);
-    if let Err(err) = read_form(req, app, session.as_deref()).await {
-        return Ok(form_refused(None, err));
+    let session = sign_in::session_named(services, &call, access.as_deref(), refresh.as_deref());
+    if let Err(err) = read_form(req, services, session.as_ref()).await {
+        return form_refused(None, err);
     }
-    api_auth::end_sessions(req, app).await?;
+    if let Err(err) = sign_in::sign_out(services, &call, access.as_deref(), refresh.as_deref()).await {
+        return error_response(None, err.into());
+    }
     let mut response = redirect("/login");
-    for cookie in cookies::cleared(&app.state.settings.cookies, req.now_secs()) {
+    for cookie in cookies::cleared(&services.settings().cookies, req.now_secs()) {
         http::set_cookie(&mut response, &cookie);
     }
-    Ok(response)
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::pages::test_values::{assert_escaped, hostile, visitor};
+
+    #[test]
+    fn the_login_form_escapes_what_was_typed_and_its_errors() {
+        let (username, next) = (hostile("username"), hostile("next"));
+        let (username_error, password_error) = (hostile("username-error"), hostile("password-error"));
+        let view = LoginView {
+            username: &username,
+            next: &next,
+            username_error: Some(&username_error),
+            password_error: Some(&password_error),
+        };
+        let html = login_view(&view).into_string();
+        for tag in ["username", "next", "username-error", "password-error"] {
+            assert_escaped(&html, tag, 1);
+        }
+        assert!(html.contains("<form method=\"post\" action=\"/login\" novalidate>"));
+    }
+
+    #[test]
+    fn the_logout_confirmation_escapes_the_name_and_token() {
+        let html = logout_view(&visitor()).into_string();
+        // The top bar's two, and "You are signed in as".
+        assert_escaped(&html, "visitor-name", 3);
+        // The top bar's log-out form and this page's.
+        assert_escaped(&html, "form-token", 2);
+    }
 }

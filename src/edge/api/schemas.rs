@@ -1,6 +1,7 @@
 //! Response shapes with Langflow's exact field names.
 
 use crate::db::users::User;
+use crate::service::users::DEFAULT_OPTINS;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -25,9 +26,9 @@ impl<'a> From<&'a User> for UserRead<'a> {
             .optins
             .as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or_else(|| serde_json::from_str(super::state::DEFAULT_OPTINS).unwrap_or(Value::Null));
+            .unwrap_or_else(|| serde_json::from_str(DEFAULT_OPTINS).unwrap_or(Value::Null));
         UserRead {
-            id: &user.id,
+            id: user.id.as_str(),
             username: &user.username,
             profile_image: user.profile_image.as_deref(),
             store_api_key: user.store_api_key.as_deref(),

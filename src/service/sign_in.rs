@@ -1,0 +1,270 @@
+//! Starting, renewing and ending login sessions: password sign-in under the brute-force limits
+//! (deviation 6), auto-login (deviation 5), refresh-token rotation with reuse detection and
+//! sign-out (deviation 1). Every way in ends in the same revocable session row.
+
+use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
+use crate::core::ids::{SessionId, UserId};
+use crate::core::password::{self, Verification};
+use crate::core::rate_limit::exceeded;
+use crate::core::token::{self, TokenType};
+use crate::core::{hex, time};
+use crate::db::{self, login_attempts, sessions, users::User};
+use crate::settings::ConfigError;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use worker::D1PreparedStatement;
+
+/// A session that was just started or refreshed: whose, which, and its token pair.
+pub struct SignedIn {
+    pub user: User,
+    pub session_id: SessionId,
+    pub access: String,
+    pub refresh: String,
+}
+
+/// Why a sign-in or refresh was refused.
+#[derive(Debug)]
+pub enum SignInError {
+    WrongCredentials,
+    TooManyAttempts {
+        retry_after: i64,
+    },
+    /// Inactive and never signed in (told only after the right password, deviation 2).
+    WaitingForApproval,
+    /// Inactive after having signed in before (idem).
+    Inactive,
+    /// Auto-login is off for this host.
+    AutoLoginDisabled,
+    /// The account behind an auto-login or a refresh token was deactivated.
+    AccountInactive,
+    /// No refresh token was presented.
+    NoRefreshToken,
+    /// The refresh token is bad, expired, reused, or its session has ended.
+    InvalidRefreshToken,
+    Failed(Failure),
+}
+failure_variant!(SignInError);
+
+fn refresh_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// An access and a refresh token for a session. The refresh token carries a random `jti`, so a
+/// refresh within the second the old one was issued still yields a different token to rotate to.
+fn token_pair(services: &Services, user_id: &UserId, sid: &SessionId, now: i64) -> Result<(String, String), Failure> {
+    let (keys, settings) = (&services.state.tokens, services.settings());
+    let (sub, sid) = (user_id.as_str(), sid.as_str());
+    let access = token::issue(keys, sub, TokenType::Access, sid, now, settings.access_token_expire_secs);
+    let jti = hex(&random_bytes::<16>()?);
+    let refresh =
+        token::issue_unique(keys, sub, TokenType::Refresh, sid, Some(&jti), now, settings.refresh_token_expire_secs);
+    Ok((access, refresh))
+}
+
+/// A new session for `user`: its tokens, and the row to insert with the caller's other writes.
+fn start_session(services: &Services, user: User, now: i64) -> Result<(SignedIn, D1PreparedStatement), Failure> {
+    let session_id = SessionId::random(random_bytes::<16>()?);
+    let (access, refresh) = token_pair(services, &user.id, &session_id, now)?;
+    let expires_at = now + services.settings().refresh_token_expire_secs;
+    let insert = sessions::insert(&services.db, &session_id, &user.id, &refresh_hash(&refresh), now, expires_at)?;
+    Ok((SignedIn { user, session_id, access, refresh }, insert))
+}
+
+/// Checks a username and password under the brute-force limits and starts a session.
+pub async fn with_password(
+    services: &Services,
+    call: &Call,
+    username: &str,
+    password: &str,
+) -> Result<SignedIn, SignInError> {
+    let now = call.now_secs();
+    let limits = &services.settings().rate_limits;
+    let db = &services.db;
+    // Failed attempts leave counters behind too: clean up now and then, on any attempt.
+    schedule_housekeeping(services, now);
+
+    // Attempts are counted before the password is checked (atomically, in every isolate), and
+    // taken back when it was right: only failures count against the limits. The account key
+    // folds ASCII case only, as the username uniqueness rule (SQLite's lower()) does, and is
+    // hashed so that long made-up usernames cannot fill D1.
+    let counted_keys = if limits.enabled {
+        let account = hex(&Sha256::digest(username.to_ascii_lowercase().as_bytes()));
+        vec![format!("ip:{}", call.client_ip), format!("account:{account}")]
+    } else {
+        Vec::new()
+    };
+    let user: Option<User> = match counted_keys.as_slice() {
+        [ip_key, account_key] => {
+            let results = db::batch(
+                db,
+                vec![
+                    login_attempts::record(db, ip_key, 60, now)?,
+                    login_attempts::record(db, account_key, limits.account_window_secs, now)?,
+                    db::users::by_username(db, username)?,
+                ],
+            )
+            .await?;
+            let counter = |i: usize| results.get(i).map(login_attempts::counter_of).transpose().map(Option::flatten);
+            let by_ip = counter(0)?.and_then(|c| exceeded(c, limits.failures_per_ip_per_minute, 60, now));
+            let by_account =
+                counter(1)?.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
+            if let Some(retry_after) = by_ip.max(by_account) {
+                return Err(SignInError::TooManyAttempts { retry_after });
+            }
+            let rows = results.get(2).map(|r| r.results::<User>()).transpose().map_err(Failure::from)?;
+            rows.and_then(|rows| rows.into_iter().next())
+        }
+        _ => db::users::find_by_username(db, username).await?,
+    };
+
+    // Unknown usernames cost the same time as wrong passwords.
+    let verification =
+        password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
+    let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
+        return Err(SignInError::WrongCredentials);
+    };
+    // Langflow refuses the legacy default password for the bootstrap account.
+    let superuser_name = &services.settings().superuser;
+    if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
+        return Err(SignInError::WrongCredentials);
+    }
+    let mut forgive = Vec::new();
+    for key in &counted_keys {
+        forgive.push(login_attempts::forgive(db, key)?);
+    }
+    // Deviation 2: the account's state is told only to whoever knows its password.
+    if !user.active() {
+        db::batch(db, forgive).await?;
+        return Err(match user.last_login_at {
+            None => SignInError::WaitingForApproval,
+            Some(_) => SignInError::Inactive,
+        });
+    }
+    let upgraded_hash =
+        if needs_rehash { Some(password::hash_password(password, random_bytes::<16>()?)) } else { None };
+    let record_login = db::users::record_login(db, &user.id, &time::iso_micros(call.now_ms), upgraded_hash.as_deref())?;
+    let (signed_in, insert) = start_session(services, user, now)?;
+    let mut writes = vec![insert, record_login];
+    writes.extend(forgive);
+    db::batch(db, writes).await?;
+    Ok(signed_in)
+}
+
+/// Now and then, on a sign-in attempt, drop sessions and counters that ended over a day ago.
+fn schedule_housekeeping(services: &Services, now: i64) {
+    let Ok(roll) = random_bytes::<1>() else { return };
+    if roll[0] >= 8 {
+        return; // about one attempt in 32
+    }
+    let db = services.db.clone();
+    services.defer(async move {
+        let cutoff = now - 86_400;
+        let statements = [sessions::purge_ended_before(&db, cutoff), login_attempts::purge_older_than(&db, cutoff)];
+        if let Ok(statements) = statements.into_iter().collect::<Result<Vec<_>, _>>() {
+            let _ = db::batch(&db, statements).await;
+        }
+    });
+}
+
+/// Whether auto-login applies to this call's host (deviation 5).
+pub fn auto_login_enabled(services: &Services, call: &Call) -> bool {
+    services.settings().auto_login.enabled_for_host(&call.host)
+}
+
+/// A new session for the bootstrap superuser, when auto-login is on for this host.
+pub async fn auto_login(services: &Services, call: &Call) -> Result<SignedIn, SignInError> {
+    if !auto_login_enabled(services, call) {
+        return Err(SignInError::AutoLoginDisabled);
+    }
+    let user = db::users::find_by_username_ignoring_case(&services.db, &services.settings().superuser)
+        .await?
+        .ok_or_else(|| Failure::Internal("bootstrap superuser missing".into()))?;
+    // The name alone is not enough: if the bootstrap account was renamed and someone else took
+    // the name, auto-login must not sign visitors in as them.
+    if !user.superuser() {
+        return Err(Failure::Config(ConfigError {
+            variable: "LANGFLOW_SUPERUSER",
+            problem: "names an account that is not a superuser, so auto-login cannot use it; \
+                      point it at a superuser or give that account superuser rights"
+                .into(),
+        })
+        .into());
+    }
+    if !user.active() {
+        return Err(SignInError::AccountInactive);
+    }
+    let (signed_in, insert) = start_session(services, user, call.now_secs())?;
+    db::batch(&services.db, vec![insert]).await?;
+    Ok(signed_in)
+}
+
+/// Rotates a refresh token into a new token pair for the same session. A token of the session
+/// that is not its current one was kept by someone: the session ends.
+pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) -> Result<SignedIn, SignInError> {
+    let presented = presented.filter(|t| !t.is_empty()).ok_or(SignInError::NoRefreshToken)?;
+    let now = call.now_secs();
+    let claims = token::verify(&services.state.tokens, presented, TokenType::Refresh, now)
+        .map_err(|_| SignInError::InvalidRefreshToken)?;
+    let sid = SessionId::from_claim(claims.sid.ok_or(SignInError::InvalidRefreshToken)?);
+    let found = sessions::load_with_user(&services.db, &sid).await?.ok_or(SignInError::InvalidRefreshToken)?;
+    if found.session.session_user_id.as_str() != claims.sub || !found.is_live(now) {
+        return Err(SignInError::InvalidRefreshToken);
+    }
+    let presented_hash = refresh_hash(presented);
+    if !bool::from(presented_hash.as_bytes().ct_eq(found.session.refresh_hash.as_bytes())) {
+        db::batch(&services.db, vec![sessions::revoke(&services.db, &sid, now)?]).await?;
+        session_cache::forget_session(&sid);
+        return Err(SignInError::InvalidRefreshToken);
+    }
+    if !found.user.active() {
+        return Err(SignInError::AccountInactive);
+    }
+    let (access, refresh) = token_pair(services, &found.user.id, &sid, now)?;
+    let expires_at = now + services.settings().refresh_token_expire_secs;
+    let rotated = sessions::rotate(&services.db, &sid, &presented_hash, &refresh_hash(&refresh), expires_at).await?;
+    if !rotated {
+        db::batch(&services.db, vec![sessions::revoke(&services.db, &sid, now)?]).await?;
+        session_cache::forget_session(&sid);
+        return Err(SignInError::InvalidRefreshToken);
+    }
+    Ok(SignedIn { user: found.user, session_id: sid, access, refresh })
+}
+
+/// Ends the sessions the presented access and refresh tokens belong to (any that verify).
+pub async fn sign_out(
+    services: &Services,
+    call: &Call,
+    access_token: Option<&str>,
+    refresh_token: Option<&str>,
+) -> Result<(), Failure> {
+    let now = call.now_secs();
+    let keys = &services.state.tokens;
+    let from_access = access_token.and_then(|t| token::verify(keys, t, TokenType::Access, now).ok());
+    let from_refresh = refresh_token.and_then(|t| token::verify(keys, t, TokenType::Refresh, now).ok());
+    let mut revocations = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid) {
+        if !seen.contains(&sid) {
+            let id = SessionId::from_claim(sid.clone());
+            revocations.push(sessions::revoke(&services.db, &id, now)?);
+            session_cache::forget_session(&id);
+            seen.push(sid);
+        }
+    }
+    db::batch(&services.db, revocations).await?;
+    Ok(())
+}
+
+/// The session the presented tokens name: the access token's, else (it may have expired) the
+/// refresh token's. Only tokens that verify count.
+pub fn session_named(
+    services: &Services,
+    call: &Call,
+    access_token: Option<&str>,
+    refresh_token: Option<&str>,
+) -> Option<SessionId> {
+    let (keys, now) = (&services.state.tokens, call.now_secs());
+    let from_access = access_token.and_then(|t| token::verify(keys, t, TokenType::Access, now).ok());
+    let from_refresh = || refresh_token.and_then(|t| token::verify(keys, t, TokenType::Refresh, now).ok());
+    from_access.or_else(from_refresh).and_then(|claims| claims.sid).map(SessionId::from_claim)
+}

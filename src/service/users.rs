@@ -1,0 +1,316 @@
+//! Accounts: the bootstrap superuser, sign-up and creation by an admin, listing, reading,
+//! changes (with the sessions they end), a person's own password change and deletion, with
+//! Langflow's rules (`core::user_rules`).
+
+use super::auth::{Principal, Superuser, Via};
+use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
+use crate::core::ids::UserId;
+use crate::core::password::{self, PasswordPolicyError, Verification};
+use crate::core::rate_limit::exceeded;
+use crate::core::time;
+use crate::core::user_rules::{self, Actor, Denied, PatchFields};
+use crate::db::users::{User, WriteError};
+use crate::db::{self, login_attempts, sessions};
+use crate::settings::ConfigError;
+
+/// Langflow's default optins for a new user.
+pub const DEFAULT_OPTINS: &str = r#"{"github_starred":false,"dialog_dismissed":false,"discord_clicked":false}"#;
+
+#[derive(Debug)]
+pub enum UserError {
+    Denied(Denied),
+    /// The username breaks a rule; the text says which.
+    Username(&'static str),
+    Password(PasswordPolicyError),
+    UsernameTaken,
+    /// The row changed since it was read (optimistic update).
+    Conflict,
+    NotFound,
+    SignupDisabled,
+    /// An API key may not change its owner's password.
+    NeedsInteractiveSignIn,
+    /// Only your own password can be changed with the current one.
+    OthersPassword,
+    CurrentPasswordWrong,
+    PasswordUnchanged,
+    TooManyAttempts {
+        retry_after: i64,
+    },
+    Failed(Failure),
+}
+failure_variant!(UserError);
+
+impl From<Denied> for UserError {
+    fn from(denied: Denied) -> Self {
+        UserError::Denied(denied)
+    }
+}
+
+fn write_error(err: WriteError) -> UserError {
+    match err {
+        WriteError::UsernameTaken => UserError::UsernameTaken,
+        WriteError::Conflict => UserError::Conflict,
+        WriteError::Db(err) => err.into(),
+    }
+}
+
+fn actor(principal: &Principal) -> Actor<'_> {
+    Actor { id: principal.user.id.as_str(), is_superuser: principal.user.superuser() }
+}
+
+/// Creates the bootstrap superuser (`LANGFLOW_SUPERUSER`) if no user of that name exists, as
+/// Langflow does at start-up. The password from the environment applies only here.
+pub async fn ensure_bootstrap_superuser(services: &Services, now_ms: i64) -> Result<(), Failure> {
+    let state = &services.state;
+    if state.superuser_ready.get() {
+        return Ok(());
+    }
+    let name = &state.settings.superuser;
+    if db::users::find_by_username_ignoring_case(&services.db, name).await?.is_some() {
+        state.superuser_ready.set(true);
+        return Ok(());
+    }
+    let password = match &state.settings.superuser_password {
+        Some(pw) => {
+            password::check_policy(pw).map_err(|e| ConfigError {
+                variable: "LANGFLOW_SUPERUSER_PASSWORD",
+                problem: format!("is not a usable password ({})", e.message().trim_end_matches('.')),
+            })?;
+            if pw == "langflow" {
+                return Err(ConfigError {
+                    variable: "LANGFLOW_SUPERUSER_PASSWORD",
+                    problem: "is the legacy default `langflow`, which Langflow refuses; choose another".into(),
+                }
+                .into());
+            }
+            pw.clone()
+        }
+        // Auto-login never asks for this password; nobody needs to know it.
+        None => crate::core::secret_key::generate_secret(random_bytes::<32>()?),
+    };
+    let user = new_row(name, &password, true, true, None, now_ms)?;
+    db::users::insert_if_absent(&services.db, &user).await?;
+    state.superuser_ready.set(true);
+    Ok(())
+}
+
+fn new_row(
+    username: &str,
+    password: &str,
+    is_active: bool,
+    is_superuser: bool,
+    optins: Option<String>,
+    now_ms: i64,
+) -> Result<User, Failure> {
+    let now = time::iso_micros(now_ms);
+    Ok(User {
+        id: UserId::random(random_bytes::<16>()?),
+        username: username.to_string(),
+        password: password::hash_password(password, random_bytes::<16>()?),
+        profile_image: None,
+        is_active: i64::from(is_active),
+        is_superuser: i64::from(is_superuser),
+        create_at: now.clone(),
+        updated_at: now,
+        last_login_at: None,
+        store_api_key: None,
+        optins: Some(optins.unwrap_or_else(|| DEFAULT_OPTINS.to_string())),
+    })
+}
+
+/// A new account's fields.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// JSON text; Langflow's defaults when `None`.
+    pub optins: Option<String>,
+}
+
+async fn insert(
+    services: &Services,
+    call: &Call,
+    new: NewUser<'_>,
+    active: bool,
+    superuser: bool,
+) -> Result<User, UserError> {
+    user_rules::check_username(new.username).map_err(UserError::Username)?;
+    password::check_policy(new.password).map_err(UserError::Password)?;
+    let user = new_row(new.username, new.password, active, superuser, new.optins, call.now_ms)?;
+    db::users::insert(&services.db, &user).await.map_err(write_error)?;
+    Ok(user)
+}
+
+/// Langflow's `POST /users/`: public sign-up, or creation by a superuser. Either way the new user
+/// is active only if `LANGFLOW_NEW_USER_IS_ACTIVE`, and never a superuser.
+pub async fn sign_up(
+    services: &Services,
+    call: &Call,
+    caller: Option<&Principal>,
+    new: NewUser<'_>,
+) -> Result<User, UserError> {
+    let settings = services.settings();
+    let by_admin = caller.is_some_and(|p| p.user.superuser());
+    if !by_admin && (super::sign_in::auto_login_enabled(services, call) || !settings.enable_signup) {
+        return Err(UserError::SignupDisabled);
+    }
+    insert(services, call, new, settings.new_user_is_active, false).await
+}
+
+/// An account made on the admin page, with the Active and Superuser flags the admin chose.
+pub async fn create_as_admin(
+    services: &Services,
+    call: &Call,
+    _admin: &Superuser<'_>,
+    new: NewUser<'_>,
+    is_active: bool,
+    is_superuser: bool,
+) -> Result<User, UserError> {
+    insert(services, call, new, is_active, is_superuser).await
+}
+
+/// A page of users ordered by username, and how many match.
+pub async fn list(
+    services: &Services,
+    _admin: &Superuser<'_>,
+    search: Option<&str>,
+    skip: i64,
+    limit: i64,
+) -> Result<(i64, Vec<User>), Failure> {
+    Ok(db::users::list(&services.db, search, skip, limit).await?)
+}
+
+/// Yourself, or anyone for a superuser.
+pub async fn read(services: &Services, caller: &Principal, id: &UserId) -> Result<User, UserError> {
+    user_rules::check_read(actor(caller), id.as_str())?;
+    if &caller.user.id == id {
+        return Ok(caller.user.clone());
+    }
+    db::users::find_by_id(&services.db, id).await?.ok_or(UserError::NotFound)
+}
+
+/// The fields a change sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    /// `Some(None)` clears the picture.
+    pub profile_image: Option<Option<String>>,
+    /// JSON text.
+    pub optins: Option<String>,
+    pub password: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_superuser: Option<bool>,
+}
+
+/// Profile changes for yourself; everything for a superuser (Langflow's PATCH rules). A new
+/// password or a deactivation ends every session of the user at once (deviation 1), except the
+/// caller's own when the user changes their own password.
+pub async fn update(
+    services: &Services,
+    call: &Call,
+    caller: &Principal,
+    id: &UserId,
+    changes: UserChanges,
+) -> Result<User, UserError> {
+    let fields = PatchFields {
+        sets_password: changes.password.is_some(),
+        is_active: changes.is_active,
+        is_superuser: changes.is_superuser,
+    };
+    user_rules::check_patch(actor(caller), id.as_str(), fields)?;
+    let is_self = &caller.user.id == id;
+    if fields.sets_password && caller.via == Via::ApiKey && is_self {
+        return Err(UserError::NeedsInteractiveSignIn);
+    }
+    let mut user = if is_self {
+        caller.user.clone()
+    } else {
+        db::users::find_by_id(&services.db, id).await?.ok_or(UserError::NotFound)?
+    };
+    if let Some(username) = changes.username {
+        user_rules::check_username(&username).map_err(UserError::Username)?;
+        user.username = username;
+    }
+    if let Some(image) = changes.profile_image {
+        user.profile_image = image;
+    }
+    if let Some(optins) = changes.optins {
+        user.optins = Some(optins);
+    }
+    let was_active = user.active();
+    if let Some(new_password) = &changes.password {
+        password::check_policy(new_password).map_err(UserError::Password)?;
+        user.password = password::hash_password(new_password, random_bytes::<16>()?);
+    }
+    if let Some(active) = fields.is_active {
+        user.is_active = i64::from(active);
+    }
+    if let Some(superuser) = fields.is_superuser {
+        user.is_superuser = i64::from(superuser);
+    }
+    let read_at = std::mem::replace(&mut user.updated_at, time::iso_micros(call.now_ms));
+    let mut then = Vec::new();
+    if fields.sets_password || (was_active && !user.active()) {
+        let keep = if is_self { caller.session_id.as_ref() } else { None };
+        then.push(sessions::revoke_all_for_user(&services.db, &user.id, keep, call.now_secs())?);
+    }
+    db::users::update(&services.db, &user, &read_at, then).await.map_err(write_error)?;
+    session_cache::forget_user(&user.id);
+    Ok(user)
+}
+
+/// A person's own password change with the current one (Langflow's reset-password). The other
+/// sessions end; the one making the change goes on.
+pub async fn change_own_password(
+    services: &Services,
+    call: &Call,
+    caller: &Principal,
+    id: &UserId,
+    current: &str,
+    new_password: &str,
+) -> Result<User, UserError> {
+    if caller.via == Via::ApiKey {
+        return Err(UserError::NeedsInteractiveSignIn);
+    }
+    if &caller.user.id != id {
+        return Err(UserError::OthersPassword);
+    }
+    let now = call.now_secs();
+    let limits = &services.settings().rate_limits;
+    if limits.enabled {
+        let key = format!("reset:{id}");
+        let counter = login_attempts::record_one(&services.db, &key, 60, now).await?;
+        if let Some(retry_after) = counter.and_then(|c| exceeded(c, limits.resets_per_user_per_minute, 60, now)) {
+            return Err(UserError::TooManyAttempts { retry_after });
+        }
+    }
+    if password::verify_password(current, &caller.user.password) == Verification::Invalid {
+        return Err(UserError::CurrentPasswordWrong);
+    }
+    if new_password == current {
+        return Err(UserError::PasswordUnchanged);
+    }
+    password::check_policy(new_password).map_err(UserError::Password)?;
+    let mut user = caller.user.clone();
+    user.password = password::hash_password(new_password, random_bytes::<16>()?);
+    user.updated_at = time::iso_micros(call.now_ms);
+    db::batch(
+        &services.db,
+        vec![
+            db::users::set_password(&services.db, &user.id, &user.password, &user.updated_at)?,
+            sessions::revoke_all_for_user(&services.db, &user.id, caller.session_id.as_ref(), now)?,
+        ],
+    )
+    .await?;
+    session_cache::forget_user(&user.id);
+    Ok(user)
+}
+
+/// Erases the user and all it owns at once (deviation 8).
+pub async fn delete(services: &Services, admin: &Superuser<'_>, id: &UserId) -> Result<(), UserError> {
+    user_rules::check_delete(actor(admin), id.as_str())?;
+    if !db::users::delete_with_everything(&services.db, id).await? {
+        return Err(UserError::NotFound);
+    }
+    session_cache::forget_user(id);
+    Ok(())
+}
