@@ -3,24 +3,26 @@
 
 /// `base` itself when free, else `base (n)` with n one more than the highest taken.
 pub fn next_free_name(base: &str, taken: &[String]) -> String {
-    next_free(base, taken, |n| format!("{base} ({n})"), |rest| rest.strip_prefix(" (")?.strip_suffix(')'))
+    match next_number(base, taken, |rest| rest.strip_prefix(" (")?.strip_suffix(')')) {
+        Some(n) => format!("{base} ({n})"),
+        None => base.to_string(),
+    }
 }
 
 /// `base` itself when free, else `base-n`.
 pub fn next_free_endpoint(base: &str, taken: &[String]) -> String {
-    next_free(base, taken, |n| format!("{base}-{n}"), |rest| rest.strip_prefix('-'))
+    match next_number(base, taken, |rest| rest.strip_prefix('-')) {
+        Some(n) => format!("{base}-{n}"),
+        None => base.to_string(),
+    }
 }
 
-/// Numbers are compared and incremented as decimal text, without a limit, as Python's `int`
-/// does: after `name (18446744073709551615)` comes `name (18446744073709551616)`.
-fn next_free(
-    base: &str,
-    taken: &[String],
-    make: impl Fn(&str) -> String,
-    number_of: impl Fn(&str) -> Option<&str>,
-) -> String {
+/// `None` when `base` is free, else one more than the highest number `number_of` finds after
+/// `base` in a taken name. Numbers are compared and incremented as decimal text, without a limit,
+/// as Python's `int` does: after `name (18446744073709551615)` comes `name (18446744073709551616)`.
+fn next_number(base: &str, taken: &[String], number_of: fn(&str) -> Option<&str>) -> Option<String> {
     if !taken.iter().any(|t| t == base) {
-        return base.to_string();
+        return None;
     }
     let highest = taken
         .iter()
@@ -29,7 +31,7 @@ fn next_free(
         .map(|n| n.trim_start_matches('0'))
         .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
         .unwrap_or_default();
-    make(&plus_one(highest))
+    Some(plus_one(highest))
 }
 
 /// A decimal number (digits only, no leading zeros, empty for zero) plus one: the trailing 9s
