@@ -65,12 +65,11 @@ fn target_url(gateway: &GatewaySettings, req: &Req, principal: Option<&Principal
         _ => req.path.clone(),
     };
     let query: Vec<(String, String)> = req.query.iter().filter(|(k, _)| k != "x-api-key").cloned().collect();
-    let raw_query = req.inner.url().ok().and_then(|u| u.query().map(str::to_string));
-    let query = match raw_query {
+    let query = match &req.raw_query {
         // Kept byte for byte unless a key has to come out.
         Some(raw) if query.len() == req.query.len() => format!("?{raw}"),
         _ if query.is_empty() => String::new(),
-        _ => format!("?{}", worker::url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish()),
+        _ => format!("?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish()),
     };
     format!("{}{path}{query}", gateway.origin)
 }

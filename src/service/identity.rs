@@ -7,6 +7,7 @@
 //! `LANGFLOW_GATEWAY_PRIVATE_KEY`, else from D1, where the first isolate to need one stores a
 //! generated key, Fernet-encrypted like every stored secret.
 
+use super::recent::Recent;
 use super::{random_bytes, Failure, Services};
 use crate::core::hex;
 use crate::core::identity_token::{self, IdentityClaims};
@@ -14,7 +15,6 @@ use crate::db::{app_secrets, users::User};
 use crate::settings::{ConfigError, GatewaySettings};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -34,15 +34,15 @@ pub struct IdentityKeys {
 thread_local! {
     static KEYS: RefCell<Option<Rc<IdentityKeys>>> = const { RefCell::new(None) };
     /// Tokens already signed, by user: (user id, username) → (token, exp).
-    static ISSUED: RefCell<HashMap<(String, String), (String, i64)>> = RefCell::new(HashMap::new());
+    static ISSUED: RefCell<Recent<(String, String), (String, i64)>> = RefCell::new(Recent::default());
 }
 
 /// A signed token is reused while it has at least this long to live, so a busy user costs one
 /// signature per half-minute, not one per request. The user is still checked on every request
 /// before anything is forwarded.
 const REUSE_WHILE_SECS_LEFT: i64 = 30;
-/// Enough for every user active in one isolate; past it the cache starts over.
-const ISSUED_CAPACITY: usize = 1_000;
+/// Users whose tokens one isolate keeps; the oldest makes room.
+const ISSUED_CAPACITY: usize = 256;
 
 fn js_failure(what: &str) -> impl Fn(JsValue) -> Failure + '_ {
     move |err| Failure::Internal(format!("WebCrypto {what}: {}", err.as_string().unwrap_or_else(|| format!("{err:?}"))))
@@ -194,12 +194,6 @@ pub async fn token_for(
     .await
     .map_err(js_failure("sign"))?;
     let token = identity_token::token(&input, &Uint8Array::new(&signature).to_vec());
-    ISSUED.with(|issued| {
-        let mut issued = issued.borrow_mut();
-        if issued.len() >= ISSUED_CAPACITY {
-            issued.clear();
-        }
-        issued.insert(cache_key, (token.clone(), claims.exp));
-    });
+    ISSUED.with(|issued| issued.borrow_mut().insert(cache_key, (token.clone(), claims.exp), ISSUED_CAPACITY));
     Ok(token)
 }

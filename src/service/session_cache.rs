@@ -4,16 +4,16 @@
 //! isolate revokes holds here within N seconds, because no entry is used after N seconds.
 //! With N = 0 (the default) nothing is kept and every request reads D1.
 
+use super::recent::Recent;
 use crate::core::ids::{ApiKeyId, SessionId, UserId};
 use crate::db::api_keys::KeyWithOwner;
 use crate::db::sessions::SessionWithUser;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
-/// Past this many entries the cache starts over (one isolate rarely sees that many callers
-/// within N seconds).
-const CAPACITY: usize = 10_000;
+/// The most callers one isolate keeps; the oldest entry makes room for a new one.
+const CAPACITY: usize = 512;
 
+#[derive(Clone)]
 struct Entry<T> {
     value: T,
     /// Unix seconds when it was read from D1.
@@ -22,9 +22,9 @@ struct Entry<T> {
 
 #[derive(Default)]
 struct Cache {
-    sessions: HashMap<SessionId, Entry<SessionWithUser>>,
+    sessions: Recent<SessionId, Entry<SessionWithUser>>,
     /// By the key's hash (what a request presents).
-    keys: HashMap<String, Entry<KeyWithOwner>>,
+    keys: Recent<String, Entry<KeyWithOwner>>,
 }
 
 thread_local! {
@@ -46,13 +46,7 @@ pub fn remember_session(id: &SessionId, value: &SessionWithUser, now: i64, ttl: 
     if ttl == 0 {
         return;
     }
-    CACHE.with(|c| {
-        let mut cache = c.borrow_mut();
-        if cache.sessions.len() >= CAPACITY {
-            cache.sessions.clear();
-        }
-        cache.sessions.insert(id.clone(), Entry { value: value.clone(), read_at: now });
-    });
+    CACHE.with(|c| c.borrow_mut().sessions.insert(id.clone(), Entry { value: value.clone(), read_at: now }, CAPACITY));
 }
 
 pub fn api_key(hash: &str, now: i64, ttl: u32) -> Option<KeyWithOwner> {
@@ -66,20 +60,13 @@ pub fn remember_api_key(hash: &str, value: &KeyWithOwner, now: i64, ttl: u32) {
     if ttl == 0 {
         return;
     }
-    CACHE.with(|c| {
-        let mut cache = c.borrow_mut();
-        if cache.keys.len() >= CAPACITY {
-            cache.keys.clear();
-        }
-        cache.keys.insert(hash.to_string(), Entry { value: value.clone(), read_at: now });
-    });
+    CACHE
+        .with(|c| c.borrow_mut().keys.insert(hash.to_string(), Entry { value: value.clone(), read_at: now }, CAPACITY));
 }
 
 /// A session ended here (logout, a reused refresh token).
 pub fn forget_session(id: &SessionId) {
-    CACHE.with(|c| {
-        c.borrow_mut().sessions.remove(id);
-    });
+    CACHE.with(|c| c.borrow_mut().sessions.retain(|key, _| key != id));
 }
 
 /// Anything about a user changed here (password, flags, name, deletion): forget their sessions

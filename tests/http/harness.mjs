@@ -117,6 +117,21 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
   return worker;
 }
 
+/**
+ * fetch, tried again once when the kept-alive connection was closed by the server while the test
+ * was busy elsewhere (e.g. a slow `wrangler d1 execute` on a loaded machine): the request never
+ * reached the worker then, so sending it again is safe.
+ */
+async function fetchOnce(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = err?.cause?.code;
+    if (!["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "UND_ERR_CLOSED"].includes(code)) throw err;
+    return fetch(url, init);
+  }
+}
+
 /** fetch with JSON helpers: returns { status, headers, body (parsed JSON or text), cookies }. */
 export async function call(base, path, { method = "GET", json, form, headers = {}, token, apiKey, cookie, body, redirect = "manual" } = {}) {
   const h = { ...headers };
@@ -126,7 +141,7 @@ export async function call(base, path, { method = "GET", json, form, headers = {
   if (token) h.authorization = `Bearer ${token}`;
   if (apiKey) h["x-api-key"] = apiKey;
   if (cookie) h.cookie = cookie;
-  const response = await fetch(base + path, { method, headers: h, body: payload, redirect });
+  const response = await fetchOnce(base + path, { method, headers: h, body: payload, redirect });
   const text = await response.text();
   let parsed = text;
   try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }

@@ -118,11 +118,7 @@ pub fn finish(visitor: &Visitor, answer: PageResult) -> Response {
 
 /// The path and query the visitor asked for, as sent (already percent-encoded).
 fn request_target(req: &Req) -> String {
-    let Ok(url) = req.inner.url() else { return req.path.clone() };
-    match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    }
+    req.target()
 }
 
 /// A form posted from another site (deviation 7).
