@@ -216,14 +216,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Langflow (pydantic) boolean spellings.
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
-        "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
-        _ => None,
-    }
-}
+/// Langflow (pydantic) boolean spellings; lives in `core` so request bodies read them too.
+pub use crate::core::parse_bool;
 
 impl Settings {
     /// Parses every variable through `lookup` (the worker's env, or a map in tests). Empty values

@@ -5,8 +5,9 @@
 //! The server-rendered pages add a second guard: every state-changing form carries a token bound
 //! to the login session (`form_token`), checked in constant time.
 
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// What a browser told us about the request's origin.
@@ -45,10 +46,26 @@ pub fn is_cross_site(signals: &BrowserSignals) -> bool {
     }
 }
 
+/// HMAC-SHA256 under a key of any length, without the crate's fallible `new_from_slice` (which
+/// never fails for HMAC): RFC 2104 hashes a key longer than the 64-byte block and zero-pads the
+/// rest, which is what the crate does too.
+fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
+    let mut block = [0u8; 64];
+    let digest;
+    let key = if key.len() > block.len() {
+        digest = Sha256::digest(key);
+        digest.as_slice()
+    } else {
+        key
+    };
+    block.iter_mut().zip(key).for_each(|(byte, k)| *byte = *k);
+    <Hmac<Sha256> as KeyInit>::new(&block.into())
+}
+
 /// The key for form tokens, derived from the secret key so that it differs from the JWT key
 /// (which is the secret itself) and changes when the secret does.
 pub fn form_key(secret: &str) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = hmac_sha256(secret.as_bytes());
     mac.update(b"langflow-edge page form token v1");
     mac.finalize().into_bytes().into()
 }
@@ -56,7 +73,7 @@ pub fn form_key(secret: &str) -> [u8; 32] {
 /// A page form's token: hex HMAC-SHA256 of the login session's id. It lives and dies with the
 /// session (logout revokes it), and another site cannot compute it.
 pub fn form_token(key: &[u8; 32], session_id: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac = hmac_sha256(key);
     mac.update(session_id.as_bytes());
     crate::core::hex(&mac.finalize().into_bytes())
 }
@@ -87,6 +104,16 @@ mod tests {
         assert_ne!(key.to_vec(), b"fuJFQ-X9JYDDBYxZ6PnhRRG1gzVVanOX3RWXEVsKtuU"[..32].to_vec());
     }
 
+    #[test]
+    fn hmac_keys_of_any_length_match_the_crate() {
+        for len in 0..200 {
+            let key: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let expected =
+                <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap().chain_update(b"m").finalize().into_bytes();
+            assert_eq!(hmac_sha256(&key).chain_update(b"m").finalize().into_bytes(), expected, "key of {len} bytes");
+        }
+    }
+
     fn check(origin: Option<&str>, referer: Option<&str>, fetch_site: Option<&str>) -> bool {
         is_cross_site(&BrowserSignals { host: "localhost:7860", origin, referer, sec_fetch_site: fetch_site })
     }
@@ -112,5 +139,41 @@ mod tests {
         assert!(check(None, None, Some("cross-site")));
         assert!(check(Some("http://localhost:7860"), None, Some("cross-site")));
         assert!(check(None, Some("http://localhost:7860@evil.example/"), None));
+    }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::interesting_text;
+        use proptest::prelude::*;
+
+        fn header() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                any::<String>(),
+                interesting_text(30),
+                "(https?|null)://[a-z@:0-9.]{0,20}(/[a-z?#]{0,10})?",
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn signals_never_panic(host in interesting_text(20), origin in header(), referer in header(), site in header()) {
+                let _ = is_cross_site(&BrowserSignals {
+                    host: &host,
+                    origin: origin.as_deref(),
+                    referer: referer.as_deref(),
+                    sec_fetch_site: site.as_deref(),
+                });
+            }
+
+            #[test]
+            fn only_the_sessions_own_token_matches(secret in any::<String>(), session in any::<String>(), presented in any::<String>()) {
+                let key = form_key(&secret);
+                let token = form_token(&key, &session);
+                prop_assert!(form_token_matches(&key, &session, &token));
+                prop_assert_eq!(form_token_matches(&key, &session, &presented), presented == token);
+            }
+        }
     }
 }

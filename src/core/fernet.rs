@@ -318,4 +318,58 @@ mod tests {
         assert_eq!(empty.rotate(&token, [0; 16]), Err(FernetError::InvalidKey));
         assert!(!empty.is_current(&token));
     }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::{flip_byte, interesting_text};
+        use proptest::prelude::*;
+
+        fn token_like() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                interesting_text(60),
+                "gAAAAA[A-Za-z0-9_=-]{0,160}",
+                "[A-Za-z0-9_-]{0,200}={0,3}"
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn decoding_never_panics(text in token_like(), key in any::<[u8; 32]>(), now in any::<u64>(), ttl in proptest::option::of(any::<u64>())) {
+                let key = FernetKey::from_bytes(&key);
+                let ring = KeyRing::new(vec![key.clone()]);
+                let _ = (decrypt(&key, &text, now, ttl), token_timestamp(&text), FernetKey::from_base64(&text));
+                let _ = (ring.decrypt(&text, now, ttl), ring.is_current(&text), ring.rotate(&text, [0; 16]));
+            }
+
+            #[test]
+            fn round_trip(key in any::<[u8; 32]>(), plain in proptest::collection::vec(any::<u8>(), 0..100), now in any::<u64>(), iv in any::<[u8; 16]>()) {
+                let key = FernetKey::from_bytes(&key);
+                let token = encrypt(&key, &plain, now, iv);
+                prop_assert_eq!(decrypt(&key, &token, now, None), Ok(plain.clone()));
+                prop_assert_eq!(decrypt(&key, &token, now, Some(0)), Ok(plain));
+                prop_assert_eq!(token_timestamp(&token), Ok(now));
+                prop_assert!(KeyRing::new(vec![key.clone()]).is_current(&token));
+                prop_assert_eq!(FernetKey::from_base64(&key.to_base64()).map(|k| k.to_base64()), Ok(key.to_base64()));
+            }
+
+            #[test]
+            fn any_changed_byte_is_refused(
+                key in any::<[u8; 32]>(),
+                plain in proptest::collection::vec(any::<u8>(), 0..40),
+                at in any::<proptest::sample::Index>(),
+                xor in any::<u8>(),
+                cut in any::<proptest::sample::Index>(),
+            ) {
+                let key = FernetKey::from_bytes(&key);
+                let raw = B64_URL.decode(encrypt(&key, &plain, 1_000, [7; 16])).unwrap();
+                let changed = B64_URL.encode(flip_byte(&raw, at, xor));
+                prop_assert_eq!(decrypt(&key, &changed, 1_000, None), Err(FernetError::InvalidToken));
+                let shortened = B64_URL.encode(&raw[..cut.index(raw.len())]);
+                prop_assert_eq!(decrypt(&key, &shortened, 1_000, None), Err(FernetError::InvalidToken));
+            }
+        }
+    }
 }

@@ -144,4 +144,25 @@ mod tests {
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
         assert_eq!(thumbprint(n, "AQAB"), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::interesting_text;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn configured_keys_never_panic_and_pem_round_trips(
+                text in prop_oneof![any::<String>(), interesting_text(40)],
+                der in proptest::collection::vec(any::<u8>(), 0..200),
+            ) {
+                let _ = pkcs8_der(&text);
+                let _ = pkcs8_der(&format!("-----BEGIN PRIVATE KEY-----{text}-----END PRIVATE KEY-----"));
+                let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(&der));
+                prop_assert_eq!(pkcs8_der(&pem), Ok(der));
+            }
+        }
+    }
 }

@@ -20,28 +20,37 @@ fn format_uuid(bytes: &[u8; 16]) -> String {
     out
 }
 
-/// Parses a UUID the way FastAPI accepts one in a path (dashed or 32 hex digits, any case,
-/// optional braces or `urn:uuid:`), and returns the canonical dashed lowercase form.
+/// Parses a UUID the way FastAPI (pydantic, the `uuid` crate) accepts one in a path or a body:
+/// 32 hex digits, or dashed 8-4-4-4-12 alone, in braces or after `urn:uuid:`; any case, nothing
+/// around it. Returns the canonical dashed lowercase form.
 pub fn parse_uuid(text: &str) -> Option<String> {
-    let text = text.trim();
-    let text = text.strip_prefix("urn:uuid:").unwrap_or(text);
-    let text = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(text);
-    let hex: String = if text.len() == 36 {
-        let dashes_ok = text.char_indices().all(|(i, c)| (c == '-') == matches!(i, 8 | 13 | 18 | 23));
-        if !dashes_ok {
-            return None;
-        }
-        text.chars().filter(|c| *c != '-').collect()
-    } else if text.len() == 32 {
-        text.to_string()
-    } else {
-        return None;
+    let wrapped = text.strip_prefix("urn:uuid:").or_else(|| text.strip_prefix('{')?.strip_suffix('}'));
+    let digits: Vec<u8> = match wrapped {
+        Some(inner) => dashed_digits(inner)?,
+        None if text.len() == 32 => text.bytes().collect(),
+        None => dashed_digits(text)?,
     };
+    if digits.len() != 32 {
+        return None;
+    }
     let mut bytes = [0u8; 16];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        let [high, low] = pair else { return None };
+        *byte = hex_value(*high)? << 4 | hex_value(*low)?;
     }
     Some(format_uuid(&bytes))
+}
+
+/// The 32 digits of a dashed UUID, if its groups have 8, 4, 4, 4 and 12 characters.
+fn dashed_digits(text: &str) -> Option<Vec<u8>> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths_ok = groups.iter().map(|group| group.len()).eq([8, 4, 4, 4, 12]);
+    lengths_ok.then(|| groups.concat().into_bytes())
+}
+
+/// An ASCII hex digit's value: unlike `u8::from_str_radix`, no sign is taken.
+fn hex_value(digit: u8) -> Option<u8> {
+    char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
 }
 
 /// A UUID-named record id of one kind. Each kind is its own type, so an owner cannot be passed
@@ -127,6 +136,7 @@ mod tests {
             "36f88d718ccb4dd78f56612d70ecec07",
             "{36f88d71-8ccb-4dd7-8f56-612d70ecec07}",
             "urn:uuid:36f88d71-8ccb-4dd7-8f56-612d70ecec07",
+            "urn:uuid:36F88D71-8CCB-4DD7-8F56-612D70ECEC07",
         ] {
             assert_eq!(parse_uuid(form).as_deref(), Some(canonical), "{form}");
         }
@@ -137,8 +147,63 @@ mod tests {
             "36f88d71x8ccb-4dd7-8f56-612d70ecec07",
             "1; DROP TABLE user",
             "é6f88d71-8ccb-4dd7-8f56-612d70ecec0",
+            // Issue 15 bug 4: u8::from_str_radix took `+` as the sign of a hex pair.
+            "fe3fc46e-a31f-c9+5-57db-0a8956ad957e",
+            "+0000000000000000000000000000000",
+            "+f+f+f+f-+f+f-+f+f-+f+f-+f+f+f+f+f+f",
+            // Pydantic refuses these too: surrounding space, braces or URN around 32 digits.
+            " 36f88d71-8ccb-4dd7-8f56-612d70ecec07",
+            "36f88d71-8ccb-4dd7-8f56-612d70ecec07\n",
+            "{36f88d718ccb4dd78f56612d70ecec07}",
+            "urn:uuid:36f88d718ccb4dd78f56612d70ecec07",
+            "URN:UUID:36f88d71-8ccb-4dd7-8f56-612d70ecec07",
+            "{36f88d71-8ccb-4dd7-8f56-612d70ecec07",
+            "36f88d71-8ccb4dd7-8f56-612d70ecec07-",
+            "36f88d71-8ccb-4dd7-8f56-612d70ecec0\u{ff17}",
         ] {
             assert_eq!(parse_uuid(bad), None, "{bad}");
+        }
+    }
+
+    mod properties {
+        use super::super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn never_panics_and_answers_only_canonical_uuids(text in prop_oneof![any::<String>(), interesting_text(40)], random in any::<[u8; 16]>(), edits in edits()) {
+                for candidate in [text, apply(&uuid_v4(random), &edits)] {
+                    if let Some(id) = parse_uuid(&candidate) {
+                        prop_assert_eq!(id.len(), 36);
+                        let canonical = id.bytes().enumerate().all(|(i, b)| {
+                            if matches!(i, 8 | 13 | 18 | 23) {
+                                b == b'-'
+                            } else {
+                                matches!(b, b'0'..=b'9' | b'a'..=b'f')
+                            }
+                        });
+                        prop_assert!(canonical, "{:?}", id);
+                        prop_assert_eq!(parse_uuid(&id), Some(id.clone()));
+                        // Only hex digits, dashes and the wrapper may make up what was accepted.
+                        prop_assert!(candidate.chars().all(|c| c.is_ascii_hexdigit() || "-{}urn:uuid".contains(c)), "{:?}", candidate);
+                    }
+                }
+            }
+
+            #[test]
+            fn every_accepted_spelling_round_trips(random in any::<[u8; 16]>()) {
+                let id = uuid_v4(random);
+                let simple = id.replace('-', "");
+                for form in [id.clone(), id.to_uppercase(), simple.clone(), simple.to_uppercase(), format!("{{{id}}}"), format!("urn:uuid:{id}")] {
+                    prop_assert_eq!(parse_uuid(&form), Some(id.clone()), "{}", form);
+                }
+                for refused in [format!(" {id}"), format!("{id} "), format!("{{{simple}}}"), format!("urn:uuid:{simple}"), format!("+{}", &simple[1..])] {
+                    prop_assert_eq!(parse_uuid(&refused), None, "{}", refused);
+                }
+            }
         }
     }
 }

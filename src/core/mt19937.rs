@@ -10,8 +10,23 @@ const UPPER_MASK: u32 = 0x8000_0000;
 const LOWER_MASK: u32 = 0x7fff_ffff;
 
 pub struct Mt19937 {
-    state: [u32; N],
+    state: State,
     index: usize,
+}
+
+/// The 624 words; positions are taken modulo N, so no access can fall outside.
+struct State([u32; N]);
+
+impl State {
+    fn at(&self, i: usize) -> u32 {
+        self.0.get(i % N).copied().unwrap_or_default()
+    }
+
+    fn set(&mut self, i: usize, value: u32) {
+        if let Some(word) = self.0.get_mut(i % N) {
+            *word = value;
+        }
+    }
 }
 
 impl Mt19937 {
@@ -21,7 +36,7 @@ impl Mt19937 {
     pub fn from_str_seed(seed: &str) -> Self {
         let mut bytes = seed.as_bytes().to_vec();
         bytes.extend_from_slice(&Sha512::digest(seed.as_bytes()));
-        let significant = bytes.iter().position(|&b| b != 0).map_or(&[][..], |i| &bytes[i..]);
+        let significant = bytes.iter().position(|&b| b != 0).and_then(|i| bytes.get(i..)).unwrap_or_default();
         let mut key: Vec<u32> =
             significant.rchunks(4).map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
         if key.is_empty() {
@@ -32,21 +47,24 @@ impl Mt19937 {
 
     /// CPython's `init_by_array`.
     fn from_key(key: &[u32]) -> Self {
-        let mut mt = [0u32; N];
-        mt[0] = 19_650_218;
+        let mut mt = State([0u32; N]);
+        mt.set(0, 19_650_218);
         for i in 1..N {
-            let prev = mt[i - 1];
-            mt[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
+            let prev = mt.at(i - 1);
+            mt.set(i, 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32));
         }
         let (mut i, mut j) = (1usize, 0usize);
         for _ in 0..N.max(key.len()) {
-            let prev = mt[i - 1];
+            let prev = mt.at(i - 1);
             let k = key.get(j).copied().unwrap_or(0);
-            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525)).wrapping_add(k).wrapping_add(j as u32);
+            mt.set(
+                i,
+                (mt.at(i) ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525)).wrapping_add(k).wrapping_add(j as u32),
+            );
             i += 1;
             j += 1;
             if i >= N {
-                mt[0] = mt[N - 1];
+                mt.set(0, mt.at(N - 1));
                 i = 1;
             }
             if j >= key.len() {
@@ -54,15 +72,15 @@ impl Mt19937 {
             }
         }
         for _ in 0..N - 1 {
-            let prev = mt[i - 1];
-            mt[i] = (mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+            let prev = mt.at(i - 1);
+            mt.set(i, (mt.at(i) ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32));
             i += 1;
             if i >= N {
-                mt[0] = mt[N - 1];
+                mt.set(0, mt.at(N - 1));
                 i = 1;
             }
         }
-        mt[0] = 0x8000_0000;
+        mt.set(0, 0x8000_0000);
         Self { state: mt, index: N }
     }
 
@@ -71,13 +89,13 @@ impl Mt19937 {
         if self.index >= N {
             let mt = &mut self.state;
             for kk in 0..N {
-                let y = (mt[kk] & UPPER_MASK) | (mt[(kk + 1) % N] & LOWER_MASK);
+                let y = (mt.at(kk) & UPPER_MASK) | (mt.at(kk + 1) & LOWER_MASK);
                 let mag = if y & 1 == 0 { 0 } else { MATRIX_A };
-                mt[kk] = mt[(kk + M) % N] ^ (y >> 1) ^ mag;
+                mt.set(kk, mt.at(kk + M) ^ (y >> 1) ^ mag);
             }
             self.index = 0;
         }
-        let mut y = self.state[self.index % N];
+        let mut y = self.state.at(self.index);
         self.index += 1;
         y ^= y >> 11;
         y ^= (y << 7) & 0x9d2c_5680;

@@ -117,11 +117,12 @@ fn is_bcrypt(stored_hash: &str) -> bool {
 fn verify_bcrypt(password: &str, stored_hash: &str) -> Verification {
     // `$2b$12$` + 22 salt chars + 31 hash chars. The crate splits on every `$` and skips empty
     // pieces, so the exact layout is checked here, as Python's bcrypt does.
-    let bytes = stored_hash.as_bytes();
-    if bytes.len() != 60 || bytes[6] != b'$' || !bytes[4..6].iter().all(u8::is_ascii_digit) {
-        return Verification::Invalid;
-    }
-    let cost = u32::from(bytes[4] - b'0') * 10 + u32::from(bytes[5] - b'0');
+    let cost = match stored_hash.as_bytes() {
+        bytes @ [_, _, _, _, tens @ b'0'..=b'9', ones @ b'0'..=b'9', b'$', ..] if bytes.len() == 60 => {
+            u32::from(tens - b'0') * 10 + u32::from(ones - b'0')
+        }
+        _ => return Verification::Invalid,
+    };
     if !(4..=MAX_BCRYPT_COST).contains(&cost) {
         return Verification::Invalid;
     }
@@ -129,7 +130,7 @@ fn verify_bcrypt(password: &str, stored_hash: &str) -> Verification {
     // because bcrypt works on bytes. The crate then appends the NUL terminator and keeps at most
     // 72 bytes, exactly like OpenBSD's (and Python's) bcrypt.
     let pw = password.as_bytes();
-    let pw = &pw[..pw.len().min(72)];
+    let pw = pw.get(..72).unwrap_or(pw);
     match bcrypt::verify(pw, stored_hash) {
         Ok(true) => Verification::Valid { needs_rehash: true },
         _ => Verification::Invalid,
@@ -344,5 +345,64 @@ mod tests {
         let with_nul = "abcd\u{0}efgh";
         let hash = hash_password(with_nul, [1u8; 16]);
         assert_eq!(verify_password(with_nul, &hash), Verification::Invalid);
+    }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use proptest::prelude::*;
+
+        /// Stored hashes of every shape, costs kept cheap or beyond the ceilings (which are
+        /// refused before any hashing), so the test stays fast.
+        fn stored_hash() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                interesting_text(80),
+                "\\$2[abxy]\\$(0[0-5]|[2-9][0-9])\\$[./A-Za-z0-9]{50,56}",
+                "\\$argon2(id|i|d)\\$(v=(16|19|[0-9]{1,3})\\$)?m=([0-9]{1,2}|[0-9]{7,12}),t=[0-9]{1,2},p=[0-9]{1,2}(,keyid=[A-Za-z0-9+/]{0,8})?\\$[A-Za-z0-9+/]{0,30}\\$[A-Za-z0-9+/]{0,50}",
+            ]
+        }
+
+        /// Argon2id at the smallest parameters, so that verifying takes microseconds.
+        fn cheap_argon2(password: &str) -> String {
+            let salt = SaltString::encode_b64(&[5u8; 16]).unwrap();
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, Some(32)).unwrap())
+                .hash_password(password.as_bytes(), &salt)
+                .unwrap()
+                .to_string()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn verify_never_panics(password in prop_oneof![any::<String>(), interesting_text(20)], hash in stored_hash()) {
+                let _ = (verify_password(&password, &hash), check_policy(&password));
+            }
+
+            #[test]
+            fn edited_hashes_never_panic_and_never_take_another_password(password in "[a-z]{8,12}", other in "[A-Z]{8,12}", edits in edits()) {
+                let hash = cheap_argon2(&password);
+                prop_assert_eq!(verify_password(&password, &hash), Verification::Valid { needs_rehash: true });
+                let edited = apply(&hash, &edits);
+                let _ = verify_password(&password, &edited);
+                prop_assert_eq!(verify_password(&other, &edited), Verification::Invalid);
+            }
+
+        }
+
+        proptest! {
+            // bcrypt at cost 4 takes milliseconds unoptimised: fewer cases.
+            #![proptest_config(ProptestConfig::with_cases(16))]
+
+            #[test]
+            fn edited_bcrypt_hashes_never_panic(password in "[a-z]{8,12}", edits in edits()) {
+                let hash = bcrypt::hash(&password, 4).unwrap();
+                prop_assert_eq!(verify_password(&password, &hash), Verification::Valid { needs_rehash: true });
+                // Edit after `$2b$04$`: a changed cost could make the test slow, not wrong.
+                let edited = format!("{}{}", &hash[..7], apply(&hash[7..], &edits));
+                let _ = verify_password(&password, &edited);
+            }
+        }
     }
 }

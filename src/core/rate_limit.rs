@@ -12,8 +12,8 @@ pub struct Counter {
 /// past the limit together); `counter` therefore includes the current attempt. Returns
 /// `Some(retry_after_secs)` when it is over `limit` within its window.
 pub fn exceeded(counter: Counter, limit: u32, window_secs: u32, now_secs: i64) -> Option<i64> {
-    let window_end = counter.window_start + i64::from(window_secs);
-    (counter.count > i64::from(limit) && now_secs < window_end).then(|| (window_end - now_secs).max(1))
+    let window_end = counter.window_start.saturating_add(i64::from(window_secs));
+    (counter.count > i64::from(limit) && now_secs < window_end).then(|| window_end.saturating_sub(now_secs).max(1))
 }
 
 #[cfg(test)]
@@ -28,5 +28,19 @@ mod tests {
         assert_eq!(exceeded(c(6), 5, 60, 1010), Some(50));
         assert_eq!(exceeded(c(9), 5, 60, 1059), Some(1));
         assert_eq!(exceeded(c(9), 5, 60, 1060), None);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn never_panics_and_waits_at_most_the_window(start in any::<i64>(), count in any::<i64>(), limit in any::<u32>(), window in any::<u32>(), now in any::<i64>()) {
+                if let Some(wait) = exceeded(Counter { window_start: start, count }, limit, window, now) {
+                    prop_assert!(wait >= 1 && wait <= i64::from(window).max(1) || now < start);
+                }
+            }
+        }
     }
 }

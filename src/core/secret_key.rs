@@ -241,4 +241,41 @@ mod tests {
         assert!(derived.legacy.is_none());
         assert_eq!(derived.current.to_base64(), FernetKey::from_bytes(&[0xfb; 32]).to_base64());
     }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::interesting_text;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn any_secret_derives_keys(
+                secret in prop_oneof![any::<String>(), interesting_text(50), "[A-Za-z0-9_=+/-]{28,48}"],
+                fallback in any::<String>(),
+            ) {
+                let derived = derive(&secret);
+                prop_assert_eq!(derived.legacy.is_some(), secret.chars().count() < 32);
+                let ring = key_ring(&secret, &[fallback, String::new()]);
+                let token = ring.encrypt(b"x", 0, [1; 16]).unwrap();
+                prop_assert_eq!(ring.decrypt(&token, 0, None), Ok(b"x".to_vec()));
+            }
+
+            #[test]
+            fn generated_secrets_are_their_own_keys(random in any::<[u8; 32]>()) {
+                let derived = derive(&generate_secret(random));
+                prop_assert_eq!(derived.derivation, Derivation::Direct);
+                prop_assert_eq!(derived.current.to_base64(), FernetKey::from_bytes(&random).to_base64());
+            }
+
+            #[test]
+            fn python_base64_never_panics_and_reads_canonical_base64(junk in proptest::collection::vec(any::<u8>(), 0..80), bytes in proptest::collection::vec(any::<u8>(), 0..60)) {
+                let _ = python_b64decode(&junk);
+                prop_assert_eq!(python_b64decode(URL_SAFE.encode(&bytes).as_bytes()), Some(bytes.clone()));
+                prop_assert_eq!(python_b64decode(STANDARD.encode(&bytes).as_bytes()), Some(bytes));
+            }
+        }
+    }
 }

@@ -458,4 +458,97 @@ mod tests {
         assert_eq!(TokenError::Expired.detail(), "Token has expired");
         assert_eq!(TokenError::WrongType.detail(), "Invalid token type");
     }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::{apply, edits, interesting_text};
+        use proptest::prelude::*;
+
+        /// A claim value of any JSON type, including numbers no timestamp can hold.
+        fn claim_value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|f| if f.is_finite() { format!("{f:e}") } else { "1e999".into() }),
+                proptest::sample::select(vec![
+                    "null",
+                    "true",
+                    "[]",
+                    "{}",
+                    "\"access\"",
+                    "\"refresh\"",
+                    "\"x\"",
+                    "1e300",
+                    "-1e300",
+                    "1.5",
+                    "9223372036854775807",
+                    "9223372036854775808",
+                    "-9223372036854775809",
+                    "18446744073709551616",
+                ])
+                .prop_map(str::to_string),
+            ]
+        }
+
+        fn claims() -> impl Strategy<Value = String> {
+            let names = proptest::sample::subsequence(vec!["sub", "type", "exp", "nbf", "iat", "sid"], 0..=6);
+            (names, proptest::collection::vec(claim_value(), 6)).prop_map(|(names, values)| {
+                let fields: Vec<String> =
+                    names.iter().zip(values).map(|(name, value)| format!("\"{name}\":{value}")).collect();
+                format!("{{{}}}", fields.join(","))
+            })
+        }
+
+        fn header() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(HS256_HEADER.to_string()),
+                Just(r#"{"alg":"none"}"#.to_string()),
+                Just(r#"{"alg":"HS256","crit":["x"]}"#.to_string()),
+                interesting_text(20),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn verify_never_panics(
+                text in prop_oneof![any::<String>(), interesting_text(80), "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,60}\\.[A-Za-z0-9_-]{0,43}"],
+                now in any::<i64>(),
+            ) {
+                let _ = verify(&keys(), &text, TokenType::Access, now);
+            }
+
+            #[test]
+            fn signed_claims_of_any_shape_never_panic(header in header(), payload in prop_oneof![claims(), interesting_text(40)], now in any::<i64>()) {
+                let token = sign_raw(SECRET, &header, &payload);
+                for expected in [TokenType::Access, TokenType::Refresh] {
+                    if let Ok(claims) = verify(&keys(), &token, expected, now) {
+                        prop_assert!(claims.exp > now);
+                        prop_assert_eq!(claims.token_type, expected);
+                    }
+                }
+            }
+
+            #[test]
+            fn round_trip_and_expiry(
+                sub in any::<String>(),
+                sid in any::<String>(),
+                now in -10_000_000_000i64..10_000_000_000,
+                lifetime in 1i64..100_000_000,
+                edits in edits(),
+            ) {
+                let token = issue(&keys(), &sub, TokenType::Refresh, &sid, now, lifetime);
+                let claims = verify(&keys(), &token, TokenType::Refresh, now);
+                let expected = TokenClaims { sub, token_type: TokenType::Refresh, sid: Some(sid), iat: Some(now), exp: now + lifetime };
+                prop_assert_eq!(claims.as_ref(), Ok(&expected));
+                prop_assert_eq!(verify(&keys(), &token, TokenType::Refresh, now + lifetime), Err(TokenError::Expired));
+                prop_assert_eq!(verify(&keys(), &token, TokenType::Access, now), Err(TokenError::WrongType));
+                prop_assert_eq!(verify(&TokenKeys::new("another", &[]), &token, TokenType::Refresh, now), Err(TokenError::Invalid));
+                // An edited token verifies only if the edit changed nothing that is signed.
+                if let Ok(edited) = verify(&keys(), &apply(&token, &edits), TokenType::Refresh, now) {
+                    prop_assert_eq!(edited, expected);
+                }
+            }
+        }
+    }
 }

@@ -165,4 +165,23 @@ mod tests {
         assert_eq!(check_read(ADMIN, "alice"), Ok(()));
         assert_eq!(Denied::NotAdmin.error_code(), Some("administration_denied"));
     }
+
+    mod properties {
+        use super::*;
+        use crate::core::test_support::interesting_text;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn accepted_usernames_are_clean(name in prop_oneof![any::<String>(), interesting_text(20), "[a-z ]{140,160}"]) {
+                if check_username(&name).is_ok() {
+                    let chars = name.chars().count();
+                    prop_assert!((1..=USERNAME_MAX_CHARS).contains(&chars));
+                    prop_assert!(!name.chars().any(char::is_control) && name.trim() == name);
+                }
+            }
+        }
+    }
 }

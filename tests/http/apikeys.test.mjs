@@ -74,6 +74,26 @@ describe("POST /api/v1/api_key/", () => {
     assert.match(res.body.api_key, KEY_RE);
   });
 
+  it("reads expiry dates as pydantic does and stores them so they read back (issue 15)", async () => {
+    for (const [given, stored] of [
+      ["2026-11-27", "2026-11-27T00:00:00+00:00"],
+      ["2099-11-27T14:27:14.618351+0100", "2099-11-27T13:27:14+00:00"],
+      ["2099-11-27_13:27", "2099-11-27T13:27:00+00:00"],
+      ["2099-11-27t13:27:14z", "2099-11-27T13:27:14+00:00"],
+      ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00"],
+      ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59+00:00"],
+    ]) {
+      const key = await createKey(user.token, { name: `dated ${given}`, expires_at: given });
+      assert.equal(key.expires_at, stored, given);
+      const listed = (await listKeys(user.token)).api_keys.find((k) => k.id === key.id);
+      assert.equal(listed.expires_at, stored, given);
+      // The stored date is read back when the key is used: past ones are expired, 9999 is not.
+      const used = await whoami({ apiKey: key.api_key });
+      const expired = Date.parse(stored) < Date.now();
+      assert.equal(used.status, expired ? 403 : 200, `${given}: ${used.status}`);
+    }
+  });
+
   it("keeps an expiry date", async () => {
     const key = await createKey(user.token, { name: "dated", expires_at: "2099-01-02T03:04:05Z" });
     assert.equal(Date.parse(key.expires_at), Date.parse("2099-01-02T03:04:05Z"));
@@ -422,6 +442,39 @@ describe("bad input to the API key routes: clear 4xx, never 500", () => {
     assert.equal(res.status, 422);
     assert.deepEqual(res.body.detail[0].loc, ["body", "name"]);
     assert.equal(res.body.detail[0].type, "string_type");
+  });
+
+  it("an expires_at that pydantic refuses → 422 naming the field, never a 500 (issue 15)", async () => {
+    for (const expires_at of [
+      "2026-11-27T13:27:14+0\u00e90", // a multi-byte character in the zone: the parser panicked
+      "2026-11-27T13:27:14+\u00e900",
+      "0000-01-01T00:00:00+00:01", // year 0: was stored as -001-12-31 and never expired
+      "9999-12-31T23:59:59-00:01", // after year 9999 in UTC: was stored as 10000-01-01
+      "9999-12-31T23:59:60", // second 60
+      "2026-02-31T00:00:00", // 31 February
+      "2026-11-27T24:00:00",
+      "2026-11-27T13:27:14+99:99", // zones of 24 hours or more
+      "2026-11-27T13:27:14+24:00",
+      " 2026-11-27T13:27:14",
+    ]) {
+      const res = await post({ json: { name: "refused-date", expires_at } });
+      assert.equal(res.status, 422, `${JSON.stringify(expires_at)}: ${res.status} ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.body.detail[0].loc, ["body", "expires_at"]);
+      assert.match(res.body.detail[0].type, /^datetime_(from_date_)?parsing$/);
+    }
+    // Pydantic's own messages.
+    for (const [expires_at, type, msg] of [
+      ["2026-02-31T00:00:00", "datetime_from_date_parsing", "Input should be a valid datetime or date, day value is outside expected range"],
+      ["2026-11-27T13:27:14+99:99", "datetime_from_date_parsing", "Input should be a valid datetime or date, unexpected extra characters at the end of the input"],
+      ["yesterday", "datetime_from_date_parsing", "Input should be a valid datetime or date, input is too short"],
+      ["0000-01-01T00:00:00+00:01", "datetime_parsing", "Input should be a valid datetime, year 0 is out of range"],
+    ]) {
+      const res = await post({ json: { name: "refused-date", expires_at } });
+      assert.deepEqual(res.body.detail, [{ type, loc: ["body", "expires_at"], msg }], expires_at);
+    }
+    const listed = (await listKeys(user.token)).api_keys;
+    assert.ok(!listed.some((k) => k.name === "refused-date"), "no key was created");
+    assert.ok(!/panicked|RuntimeError: unreachable/.test(worker.logs()), "no panic in the worker log");
   });
 
   it("an expires_at that is not a datetime → 422 naming the field", async () => {

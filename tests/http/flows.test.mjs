@@ -135,6 +135,22 @@ describe("POST /api/v1/flows/", () => {
     }
   });
 
+  it("numbers past 2^64 - 1 keep growing, as Python's int does (issue 15)", async () => {
+    const max = "18446744073709551615";
+    for (const name of ["Big", `Big (${max})`]) {
+      assert.equal((await createFlow(alice.token, { name, data: {} })).status, 201);
+    }
+    const next = await createFlow(alice.token, { name: "Big", data: {} });
+    assert.equal(next.status, 201, JSON.stringify(next.body));
+    assert.equal(next.body.name, "Big (18446744073709551616)");
+    for (const endpoint_name of ["big-ep", `big-ep-${max}`]) {
+      assert.equal((await createFlow(alice.token, { name: `flow ${endpoint_name}`, endpoint_name, data: {} })).status, 201);
+    }
+    const again = await createFlow(alice.token, { name: "flow big-ep again", endpoint_name: "big-ep", data: {} });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.equal(again.body.endpoint_name, "big-ep-18446744073709551616");
+  });
+
   it("needs no data (null)", async () => {
     const res = await createFlow(alice.token, { name: "No data" });
     assert.equal(res.status, 201);

@@ -304,6 +304,47 @@ describe("usernames", () => {
   });
 });
 
+describe("input the parsers used to take wrongly (issue 15)", () => {
+  const FORM = "application/x-www-form-urlencoded";
+
+  it("a percent escape with a sign (%+f) is 422, not byte 0x0F", async () => {
+    for (const body of ["username=%+f&password=x", `username=${ADMIN.username}&password=secure%+fpassword`, "username=%-1&password=x"]) {
+      assert422(await raw("/api/v1/login", "POST", FORM, body), ["body"]);
+    }
+  });
+
+  it("a UUID with a + in it is 422 uuid_parsing, in paths and queries", async () => {
+    for (const id of ["fe3fc46e-a31f-c9+5-57db-0a8956ad957e", "+0000000000000000000000000000000"]) {
+      for (const [path, loc] of [
+        [`/api/v1/users/${id}`, ["path", "user_id"]],
+        [`/api/v1/flows/${id}`, ["path", "flow_id"]],
+        [`/api/v1/flows/?folder_id=${encodeURIComponent(id)}`, ["query", "folder_id"]],
+      ]) {
+        const res = await call(base, path, { token: admin.token });
+        assert422(res, loc);
+        assert.equal(res.body.detail[0].type, "uuid_parsing", path);
+      }
+      const res = await call(base, `/api/v1/api_key/${id}`, { method: "DELETE", token: admin.token });
+      assert422(res, ["path", "api_key_id"]);
+    }
+  });
+
+  it("the login page never sends back to /login or /logout, however the path is spelled", async () => {
+    for (const next of ["/logout/.", "/logout/./", "/logout/%2e", "/./logout", "/x/../logout", "/%6Cogout", "/.//logout", "/login/.", "/LOGIN"]) {
+      const page = await call(base, `/login?next=${encodeURIComponent(next)}`);
+      assert.equal(page.status, 200, next);
+      assert.match(page.body, /name="next" value="\/flows"/, next);
+      const res = await call(base, "/login", { method: "POST", form: { username: user.username, password: user.password, next } });
+      assert.equal(res.status, 303, next);
+      assert.equal(res.headers.get("location"), "/flows", next);
+    }
+    for (const next of ["/admin", "/login/..", "/settings/api-keys?x=1"]) {
+      const res = await call(base, "/login", { method: "POST", form: { username: user.username, password: user.password, next } });
+      assert.equal(res.headers.get("location"), next);
+    }
+  });
+});
+
 describe("odd paths and queries", () => {
   it("a malformed user id is 422 or 404, never 500", async () => {
     for (const segment of ["not-a-uuid", "..%2F..%2Fetc%2Fpasswd", "%00", "'%20OR%201=1", "1".repeat(5000), `${randomUUID()}x`]) {

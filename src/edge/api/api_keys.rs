@@ -1,9 +1,8 @@
 //! `/api/v1/api_key/...`: the caller's API keys, and their store key (Langflow §5).
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::{caller, json, path_id};
 use crate::core::ids::ApiKeyId;
-use crate::core::time;
 use crate::edge::cookies;
 use crate::edge::http::Params;
 use crate::edge::http::{self, Req, SMALL_BODY_LIMIT};
@@ -18,16 +17,7 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let name = body.optional_str("name")?;
     api_keys::check_name(name)?;
-    let expires_at = match body.optional_str("expires_at")? {
-        None => None,
-        Some(text) => Some(time::parse_datetime(text).ok_or_else(|| {
-            ApiError::unprocessable(
-                "datetime_from_date_parsing",
-                &["body", "expires_at"],
-                "Input should be a valid datetime",
-            )
-        })?),
-    };
+    let expires_at = body.optional_datetime("expires_at")?;
     let created = api_keys::create(services, &req.call(), &principal, name, expires_at).await?;
     json(
         200,
