@@ -268,13 +268,17 @@ def parse_time(value):
 
 def _timestamp(value, warnings, what, layout):
     """A Langflow timestamp in the worker's `layout`; unreadable text is kept as it is, with a warning."""
-    moment = parse_time(value)
+    try:
+        moment = parse_time(value)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-00:01 is past year 9999 in UTC
+        moment = None
     if moment is None:
         if value not in (None, ""):
             warnings.append(f"{what}: timestamp {value!r} kept as it is")
             return as_text(value)
         return None
-    return moment.strftime(layout)
+    # %Y does not pad years before 1000 on every platform; the worker reads four digits.
+    return moment.strftime(layout.replace("%Y", f"{moment.year:04d}"))
 
 
 def iso_micros(value, warnings, what):
