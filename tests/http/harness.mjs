@@ -23,20 +23,38 @@ export const BASE_VARS = {
   LANGFLOW_RATE_LIMIT_ENABLED: "False",
 };
 
+/**
+ * The environment variable naming a D1 folder already migrated for this run: `tests/run.mjs`
+ * (what `make test` uses) migrates one template per run and passes it to every test process.
+ */
+export const D1_TEMPLATE_ENV = "LANGFLOW_EDGE_TEST_D1_TEMPLATE";
+
+/** Applies migrations/ to a new local D1 under `dir` (about 3 s). */
+export function migrateDatabase(dir) {
+  execFileSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--env", "test", "--persist-to", dir], {
+    cwd: ROOT, env: QUIET_ENV, stdio: "pipe",
+  });
+}
+
 let migratedTemplate = null;
 
 /**
- * A fresh local D1 folder with the migrations applied. The migrations run once per test process
- * (about 3 s); every later database is a copy of that never-used template.
+ * A fresh local D1 folder with the migrations applied: a copy of a never-used template. The
+ * template is the run's (D1_TEMPLATE_ENV) when the file runs under tests/run.mjs; a file run on
+ * its own (`node --test tests/http/x.test.mjs`) migrates its own template once.
  */
 export function freshDatabase() {
   if (migratedTemplate === null) {
-    const template = mkdtempSync(join(tmpdir(), "langflow-edge-template-"));
-    execFileSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--env", "test", "--persist-to", template], {
-      cwd: ROOT, env: QUIET_ENV, stdio: "pipe",
-    });
-    migratedTemplate = template;
-    process.once("exit", () => rmSync(template, { recursive: true, force: true }));
+    const shared = process.env[D1_TEMPLATE_ENV];
+    if (shared) {
+      if (!existsSync(join(shared, "v3", "d1"))) throw new Error(`${D1_TEMPLATE_ENV}=${shared} holds no migrated D1`);
+      migratedTemplate = shared;
+    } else {
+      const template = mkdtempSync(join(tmpdir(), "langflow-edge-template-"));
+      process.once("exit", () => rmSync(template, { recursive: true, force: true }));
+      migrateDatabase(template);
+      migratedTemplate = template;
+    }
   }
   const dir = mkdtempSync(join(tmpdir(), "langflow-edge-test-"));
   cpSync(migratedTemplate, dir, { recursive: true });
