@@ -48,7 +48,15 @@ test-browser: build
 	./scripts/setup.sh browser
 	$(BROWSER_TESTS)
 
-test: setup build lint test-unit test-http test-browser
+# Every phase in order, timed; ends with the time of each and the release wasm size.
+test:
+	@./scripts/timed-phases.sh \
+	  setup "./scripts/setup.sh browser" \
+	  build "./scripts/build-worker.sh" \
+	  lint "$(MAKE) --no-print-directory lint" \
+	  unit "$(MAKE) --no-print-directory test-unit" \
+	  http "$(HTTP_TESTS)" \
+	  browser "$(BROWSER_TESTS)"
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown
