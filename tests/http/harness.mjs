@@ -117,8 +117,11 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
-      const timeout = new Promise((resolve) => setTimeout(resolve, 10_000));
+      // Cleared once the worker has exited: a pending timer would keep the test process alive.
+      let timer;
+      const timeout = new Promise((resolve) => { timer = setTimeout(resolve, 10_000); });
       await Promise.race([exited, timeout]);
+      clearTimeout(timer);
       try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
     },
     /** Same database, same settings, new process. */
