@@ -61,6 +61,32 @@ export function freshDatabase() {
   return dir;
 }
 
+/** Process groups of the workers this process started and has not stopped. */
+const runningGroups = new Set();
+let exitHookInstalled = false;
+
+/**
+ * Records a worker's process group. A test process that ends without stopping its workers (a
+ * crash, Ctrl-C, a SIGTERM from the test runner) still takes them down: each worker runs in its
+ * own process group, which no signal to this process reaches.
+ */
+function trackGroup(pid) {
+  runningGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const group of runningGroups) {
+      try { process.kill(-group, "SIGKILL"); } catch { /* already gone */ }
+    }
+    runningGroups.clear();
+  };
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    // Then the same signal again, without this listener: the process ends as it would have.
+    process.once(signal, () => { killAll(); process.kill(process.pid, signal); });
+  }
+}
+
 /**
  * Starts the worker. `vars` replace BASE_VARS entirely when `replaceVars` is set, else extend
  * them; a var set to undefined is left out. Returns { url, dir, stop(), restart() }.
@@ -89,10 +115,15 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     if (value !== undefined) args.push("--var", `${key}:${value}`);
   }
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: QUIET_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  trackGroup(child.pid);
+  const killGroup = () => {
+    try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+    runningGroups.delete(child.pid);
+  };
   let output = "";
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      killGroup();
       reject(new Error(`wrangler dev did not start in 60 s:\n${output}`));
     }, 60_000);
     const onData = (chunk) => {
@@ -104,7 +135,7 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     child.stderr.on("data", onData);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      killGroup();
       reject(new Error(`wrangler dev exited (${code}):\n${output}`));
     });
   });
@@ -114,7 +145,7 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     dir: persistDir,
     logs: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null) { runningGroups.delete(child.pid); return; }
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
       // Cleared once the worker has exited: a pending timer would keep the test process alive.
@@ -122,7 +153,7 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
       const timeout = new Promise((resolve) => { timer = setTimeout(resolve, 10_000); });
       await Promise.race([exited, timeout]);
       clearTimeout(timer);
-      try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      killGroup();
     },
     /** Same database, same settings, new process. */
     async restart() {
