@@ -178,7 +178,14 @@ export async function call(base, path, { method = "GET", json, form, headers = {
   if (token) h.authorization = `Bearer ${token}`;
   if (apiKey) h["x-api-key"] = apiKey;
   if (cookie) h.cookie = cookie;
-  const response = await fetch(base + path, { method, headers: h, body: payload, redirect });
+  let response;
+  try {
+    response = await fetch(base + path, { method, headers: h, body: payload, redirect });
+  } catch (err) {
+    // fetch's own message is only "fetch failed"; the cause says what happened to the connection.
+    const cause = err.cause ? `: ${err.cause.code ?? err.cause.name} ${err.cause.message}` : "";
+    throw new Error(`${method} ${path}: ${err.message}${cause}`, { cause: err });
+  }
   const text = await response.text();
   let parsed = text;
   try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
