@@ -35,18 +35,31 @@ lint:
 	cargo fmt --check
 	cargo clippy --lib --all-targets -- -D warnings
 
+# Each run migrates one D1 template (tests/run.mjs) that every test file copies into its own
+# throwaway databases. HTTP test files run two at a time; every worker takes free ports of its own.
+HTTP_TESTS := node tests/run.mjs --concurrency 2 tests/http/
+BROWSER_TESTS := node tests/run.mjs tests/browser/
+
 test-unit:
 	cargo test --lib
 
 test-http: build
-	node --test --test-concurrency=1 tests/http/
+	$(HTTP_TESTS)
 
 # The pages in headless Chromium (Debian's package; setup installs it when missing).
 test-browser: build
 	./scripts/setup.sh browser
-	node --test --test-concurrency=1 tests/browser/
+	$(BROWSER_TESTS)
 
-test: setup build lint test-unit test-http test-browser
+# Every phase in order, timed; ends with the time of each and the release wasm size.
+test:
+	@./scripts/timed-phases.sh \
+	  setup "./scripts/setup.sh browser" \
+	  build "./scripts/build-worker.sh" \
+	  lint "$(MAKE) --no-print-directory lint" \
+	  unit "$(MAKE) --no-print-directory test-unit" \
+	  http "$(HTTP_TESTS)" \
+	  browser "$(BROWSER_TESTS)"
 
 clean:
 	rm -rf build target/wasm32-unknown-unknown

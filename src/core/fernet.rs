@@ -202,7 +202,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors(name: &str) -> Vec<Value> {
-        let path = format!("{}/../shared/vectors/fernet/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/tests/vectors/fernet/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         serde_json::from_str(&text).unwrap()
     }

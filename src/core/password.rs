@@ -187,7 +187,7 @@ mod tests {
     use super::*;
 
     fn vectors() -> serde_json::Value {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/langflow-compat.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/langflow-compat.json");
         let text = std::fs::read_to_string(path).expect("read langflow-compat.json");
         serde_json::from_str(&text).expect("parse langflow-compat.json")
     }

@@ -120,7 +120,7 @@ mod tests {
     use serde_json::Value;
 
     fn compat() -> Value {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/langflow-compat.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/langflow-compat.json");
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 

@@ -204,7 +204,7 @@ mod tests {
     }
 
     fn vector() -> (String, String, serde_json::Value) {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/langflow-compat.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/langflow-compat.json");
         let text = std::fs::read_to_string(path).expect("read langflow-compat.json");
         let all: serde_json::Value = serde_json::from_str(&text).expect("parse vectors");
         let jwt = &all["jwt"];

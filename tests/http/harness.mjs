@@ -23,24 +23,68 @@ export const BASE_VARS = {
   LANGFLOW_RATE_LIMIT_ENABLED: "False",
 };
 
+/**
+ * The environment variable naming a D1 folder already migrated for this run: `tests/run.mjs`
+ * (what `make test` uses) migrates one template per run and passes it to every test process.
+ */
+export const D1_TEMPLATE_ENV = "LANGFLOW_EDGE_TEST_D1_TEMPLATE";
+
+/** Applies migrations/ to a new local D1 under `dir` (about 3 s). */
+export function migrateDatabase(dir) {
+  execFileSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--env", "test", "--persist-to", dir], {
+    cwd: ROOT, env: QUIET_ENV, stdio: "pipe",
+  });
+}
+
 let migratedTemplate = null;
 
 /**
- * A fresh local D1 folder with the migrations applied. The migrations run once per test process
- * (about 3 s); every later database is a copy of that never-used template.
+ * A fresh local D1 folder with the migrations applied: a copy of a never-used template. The
+ * template is the run's (D1_TEMPLATE_ENV) when the file runs under tests/run.mjs; a file run on
+ * its own (`node --test tests/http/x.test.mjs`) migrates its own template once.
  */
 export function freshDatabase() {
   if (migratedTemplate === null) {
-    const template = mkdtempSync(join(tmpdir(), "langflow-edge-template-"));
-    execFileSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--env", "test", "--persist-to", template], {
-      cwd: ROOT, env: QUIET_ENV, stdio: "pipe",
-    });
-    migratedTemplate = template;
-    process.once("exit", () => rmSync(template, { recursive: true, force: true }));
+    const shared = process.env[D1_TEMPLATE_ENV];
+    if (shared) {
+      if (!existsSync(join(shared, "v3", "d1"))) throw new Error(`${D1_TEMPLATE_ENV}=${shared} holds no migrated D1`);
+      migratedTemplate = shared;
+    } else {
+      const template = mkdtempSync(join(tmpdir(), "langflow-edge-template-"));
+      process.once("exit", () => rmSync(template, { recursive: true, force: true }));
+      migrateDatabase(template);
+      migratedTemplate = template;
+    }
   }
   const dir = mkdtempSync(join(tmpdir(), "langflow-edge-test-"));
   cpSync(migratedTemplate, dir, { recursive: true });
   return dir;
+}
+
+/** Process groups of the workers this process started and has not stopped. */
+const runningGroups = new Set();
+let exitHookInstalled = false;
+
+/**
+ * Records a worker's process group. A test process that ends without stopping its workers (a
+ * crash, Ctrl-C, a SIGTERM from the test runner) still takes them down: each worker runs in its
+ * own process group, which no signal to this process reaches.
+ */
+function trackGroup(pid) {
+  runningGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const group of runningGroups) {
+      try { process.kill(-group, "SIGKILL"); } catch { /* already gone */ }
+    }
+    runningGroups.clear();
+  };
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    // Then the same signal again, without this listener: the process ends as it would have.
+    process.once(signal, () => { killAll(); process.kill(process.pid, signal); });
+  }
 }
 
 /**
@@ -71,10 +115,15 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     if (value !== undefined) args.push("--var", `${key}:${value}`);
   }
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: QUIET_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  trackGroup(child.pid);
+  const killGroup = () => {
+    try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+    runningGroups.delete(child.pid);
+  };
   let output = "";
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      killGroup();
       reject(new Error(`wrangler dev did not start in 60 s:\n${output}`));
     }, 60_000);
     const onData = (chunk) => {
@@ -86,7 +135,7 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     child.stderr.on("data", onData);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      killGroup();
       reject(new Error(`wrangler dev exited (${code}):\n${output}`));
     });
   });
@@ -96,12 +145,15 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     dir: persistDir,
     logs: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null) { runningGroups.delete(child.pid); return; }
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
-      const timeout = new Promise((resolve) => setTimeout(resolve, 10_000));
+      // Cleared once the worker has exited: a pending timer would keep the test process alive.
+      let timer;
+      const timeout = new Promise((resolve) => { timer = setTimeout(resolve, 10_000); });
       await Promise.race([exited, timeout]);
-      try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      clearTimeout(timer);
+      killGroup();
     },
     /** Same database, same settings, new process. */
     async restart() {
@@ -141,7 +193,14 @@ export async function call(base, path, { method = "GET", json, form, headers = {
   if (token) h.authorization = `Bearer ${token}`;
   if (apiKey) h["x-api-key"] = apiKey;
   if (cookie) h.cookie = cookie;
-  const response = await fetchOnce(base + path, { method, headers: h, body: payload, redirect });
+  let response;
+  try {
+    response = await fetchOnce(base + path, { method, headers: h, body: payload, redirect });
+  } catch (err) {
+    // fetch's own message is only "fetch failed"; the cause says what happened to the connection.
+    const cause = err.cause ? `: ${err.cause.code ?? err.cause.name} ${err.cause.message}` : "";
+    throw new Error(`${method} ${path}: ${err.message}${cause}`, { cause: err });
+  }
   const text = await response.text();
   let parsed = text;
   try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }

@@ -1,4 +1,4 @@
-// scripts/import-langflow.py: a real Langflow 1.13.0 database (../shared/fixtures/langflow-1.13)
+// scripts/import-langflow.py: a real Langflow 1.13.0 database (tests/fixtures/langflow-1.13)
 // imported into a fresh local D1, then checked over HTTP against expected.json: passwords, API
 // keys, Credential values, flows and their owners. A second import changes nothing; a damaged,
 // foreign or missing file and a wrong or missing secret key are refused with D1 left untouched;
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWorker, freshDatabase, call, login, execSql, ROOT, ADMIN } from "./harness.mjs";
 
-const FIXTURE = join(ROOT, "..", "shared", "fixtures", "langflow-1.13");
+const FIXTURE = join(ROOT, "tests", "fixtures", "langflow-1.13");
 const FIXTURE_DB = join(FIXTURE, "langflow.db");
 const EXPECTED = JSON.parse(readFileSync(join(FIXTURE, "expected.json"), "utf8"));
 const SECRET = EXPECTED.secret_key;
