@@ -25,6 +25,7 @@ let slow;
 let alice;
 let aliceKey;
 const sse = {}; // when the fake origin wrote each event
+const lost = {}; // /api/v1/test/lost: how often each id was asked for
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +60,20 @@ async function handle(req, res, entry) {
     }
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ bytes, sha256: hash.digest("hex"), firstByteAt }));
+    return;
+  }
+  if (path === "/api/v1/test/lost" || path === "/assets/lost.js") {
+    // The first request for each `?id=` loses its connection before any answer, as when the
+    // origin closes a pooled keep-alive connection just as the edge reuses it (Langflow's
+    // Gunicorn closes idle connections after 2 s); later ones are answered.
+    const id = new URL(req.url, "http://x").searchParams.get("id");
+    lost[id] = (lost[id] ?? 0) + 1;
+    if (lost[id] === 1) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ id, attempt: lost[id] }));
     return;
   }
   if (path === "/api/v1/test/cookies") {
@@ -339,6 +354,19 @@ describe("streams", () => {
 });
 
 describe("when the origin fails", () => {
+  it("a lost connection: a GET is sent once more (a new connection), a POST is not (it may have run)", async () => {
+    const get = await call(edge.url, "/api/v1/test/lost?id=get", { token: alice.token });
+    assert.equal(get.status, 200, JSON.stringify(get.body));
+    assert.deepEqual(get.body, { id: "get", attempt: 2 });
+    const anonymous = await call(edge.url, "/assets/lost.js?id=asset");
+    assert.equal(anonymous.status, 200, JSON.stringify(anonymous.body));
+    assert.equal(lost.asset, 2);
+    const post = await call(edge.url, "/api/v1/test/lost?id=post", { method: "POST", token: alice.token, json: { run: 1 } });
+    assert.equal(post.status, 502, JSON.stringify(post.body));
+    assert.equal(lost.post, 1, "the POST reached the origin once and was not repeated");
+  });
+
+
   it(`an origin that never answers: 504 after LANGFLOW_ORIGIN_TIMEOUT_SECONDS (${TIMEOUT_SECONDS} s), and the edge lets go of it`, async () => {
     const n = origin.requests.length;
     const started = Date.now();
