@@ -41,6 +41,10 @@ const DROPPED_REQUEST_HEADERS: &[&str] = &[
     "accept-encoding",
 ];
 
+/// How often a GET or HEAD whose connection the origin dropped is sent again, and after what pause.
+const RETRIES: u32 = 2;
+const RETRY_PAUSE: Duration = Duration::from_millis(25);
+
 /// Langflow's credential cookies: the origin must only ever see the edge's word.
 fn is_credential_cookie(name: &str) -> bool {
     ["access_token_lf", "refresh_token_lf", "apikey_tkn_lflw"].iter().any(|c| name.starts_with(c))
@@ -161,7 +165,6 @@ async fn send(
     let controller = AbortController::default();
     init.set_signal(Some(&controller.signal()));
     let url = target_url(gateway, req, principal);
-    let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|_| unreachable(gateway))?;
 
     // The timeout covers the wait for the answer to begin; a stream may then run as long as the
     // origin keeps it open.
@@ -176,9 +179,30 @@ async fn send(
             }
         });
     }
-    let answer = match origin {
-        Some(binding) => binding.fetch_request(worker::Request::from(request)).await,
-        None => worker::Fetch::Request(worker::Request::from(request)).send().await,
+    // A connection the origin closes just as the edge reuses it from the pool (Langflow's Gunicorn
+    // closes idle ones after 2 s) fails the request before any answer. A GET or HEAD carries no
+    // body and changes nothing, so it is sent again, after a pause that lets the pool notice the
+    // other connections the origin closed at the same moment; anything else may already have run
+    // at the origin and gets the 502.
+    let mut retries = if matches!(req.method_name.as_str(), "GET" | "HEAD") { RETRIES } else { 0 };
+    let answer = loop {
+        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|_| unreachable(gateway))?;
+        let answer = match origin {
+            Some(binding) => binding.fetch_request(worker::Request::from(request)).await,
+            None => worker::Fetch::Request(worker::Request::from(request)).send().await,
+        };
+        match answer {
+            Err(err) if retries > 0 && !timed_out.get() => {
+                worker::console_warn!(
+                    "gateway: the origin dropped {} {}, sending it again: {err}",
+                    req.method_name,
+                    req.path
+                );
+                retries -= 1;
+                worker::Delay::from(RETRY_PAUSE).await;
+            }
+            answer => break answer,
+        }
     };
     begun.set(true);
     let answer = match answer {

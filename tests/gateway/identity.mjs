@@ -1,15 +1,18 @@
-// Identity JWTs as the edge will send them to Langflow (RS256, `kid` in the header) and a tiny
-// JWKS server on 127.0.0.1, for tests that talk to a real Langflow with LANGFLOW_EXTERNAL_AUTH_*.
-import { generateKeyPairSync, createSign, randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+// Identity JWTs as the edge sends them to Langflow (RS256, `kid` in the header), for tests that
+// sign their own, good and bad, and send them to a real Langflow with LANGFLOW_EXTERNAL_AUTH_*.
+import { generateKeyPairSync, createHash, createSign, randomUUID } from "node:crypto";
 
 const b64url = (value) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 
-/** A fresh RSA-2048 key pair; `publicJwk` carries kid, alg RS256 and use sig. */
-export function makeKeyPair(kid) {
+/**
+ * A fresh RSA-2048 key pair with the kid the edge gives a key: its RFC 7638 thumbprint.
+ * `publicJwk` is the key as the edge publishes it (kty, n, e, kid, alg RS256, use sig).
+ */
+export function makeKeyPair() {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const jwk = publicKey.export({ format: "jwk" });
-  return { kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg: "RS256", use: "sig" } };
+  const { n, e } = publicKey.export({ format: "jwk" });
+  const kid = createHash("sha256").update(JSON.stringify({ e, kty: "RSA", n })).digest("base64url");
+  return { kid, privateKey, publicKey, publicJwk: { kty: "RSA", n, e, kid, alg: "RS256", use: "sig" } };
 }
 
 /**
@@ -30,35 +33,4 @@ export function identityClaims({ sub, username, issuer = "langflow-edge", audien
   const claims = { iss: issuer, aud: audience, sub, preferred_username: username, iat: now, exp: now + ttl, jti: randomUUID(), ...overrides };
   for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
   return claims;
-}
-
-/**
- * Serves {"keys": [...]} at /.well-known/jwks.json on 127.0.0.1 (free port). `setKeys` swaps the
- * published keys; `fetches` counts GETs of the JWKS and `lastFetchAt` times the last one (to observe Langflow's
- * caching).
- */
-export async function startJwksServer(keys) {
-  let published = keys;
-  const state = { fetches: 0, lastFetchAt: 0 };
-  const server = createServer((req, res) => {
-    if (req.method === "GET" && req.url === "/.well-known/jwks.json") {
-      state.fetches += 1;
-      state.lastFetchAt = Date.now();
-      res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
-      res.end(JSON.stringify({ keys: published }));
-      return;
-    }
-    res.writeHead(404, { "content-type": "application/json" });
-    res.end('{"detail":"Not Found"}');
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  return {
-    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-    get fetches() { return state.fetches; },
-    /** Date.now() of the last JWKS GET (0 before the first). */
-    get lastFetchAt() { return state.lastFetchAt; },
-    setKeys(next) { published = next; },
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
-  };
 }

@@ -89,13 +89,14 @@ function trackGroup(pid) {
 
 /**
  * Starts the worker. `vars` replace BASE_VARS entirely when `replaceVars` is set, else extend
- * them; a var set to undefined is left out. Returns { url, dir, stop(), restart() }.
+ * them; a var set to undefined is left out. `port`: listen there instead of a free port (so a
+ * restarted worker keeps its URL). Returns { url, dir, stop(), restart() }.
  */
-export async function startWorker({ vars = {}, replaceVars = false, dir = null } = {}) {
+export async function startWorker({ vars = {}, replaceVars = false, dir = null, port = 0 } = {}) {
   const persistDir = dir ?? freshDatabase();
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await startWorkerOnce({ vars, replaceVars, persistDir });
+      return await startWorkerOnce({ vars, replaceVars, persistDir, port });
     } catch (err) {
       // Now and then workerd fails to start ("The Workers runtime failed to start") when other
       // workers start on the same machine at the same moment; a second try succeeds.
@@ -104,12 +105,12 @@ export async function startWorker({ vars = {}, replaceVars = false, dir = null }
   }
 }
 
-async function startWorkerOnce({ vars, replaceVars, persistDir }) {
+async function startWorkerOnce({ vars, replaceVars, persistDir, port }) {
   const merged = replaceVars ? vars : { ...BASE_VARS, ...vars };
   // An empty env file keeps a developer's .dev.vars or .env out of the tests.
   const envFile = join(persistDir, "empty.env");
   writeFileSync(envFile, "");
-  const args = ["dev", "--env", "test", "--local", "--ip", "127.0.0.1", "--port", "0",
+  const args = ["dev", "--env", "test", "--local", "--ip", "127.0.0.1", "--port", String(port),
     "--persist-to", persistDir, "--env-file", envFile, "--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "info"];
   for (const [key, value] of Object.entries(merged)) {
     if (value !== undefined) args.push("--var", `${key}:${value}`);
@@ -158,7 +159,7 @@ async function startWorkerOnce({ vars, replaceVars, persistDir }) {
     /** Same database, same settings, new process. */
     async restart() {
       await worker.stop();
-      return startWorker({ vars, replaceVars, dir: persistDir });
+      return startWorker({ vars, replaceVars, dir: persistDir, port });
     },
     /** Stops the worker and deletes its database. */
     async destroy() {
