@@ -6,7 +6,7 @@
 // carry an identity JWT the benchmark signs with the edge's own key, given to the edge as
 // LANGFLOW_GATEWAY_PRIVATE_KEY), so Langflow does the same work and the difference is the hop:
 //   - GET /api/v1/projects/ (through the edge with an edge token, which the edge checks against
-//     its session in D1 and turns into a freshly signed identity)
+//     its session in D1 and turns into a signed identity, reused per user for up to 30 s)
 //   - POST /api/v1/run/{flow} of a Chat Input -> Chat Output flow (through the edge with an edge
 //     API key, forwarded to /run/session/{flow}; straight to /run/session/{flow})
 // Loopback only, bounded in requests; every process it starts is stopped by process group.
@@ -97,8 +97,8 @@ async function main() {
     const edgeAuth = { authorization: `Bearer ${edgeToken}` };
     const edgeKey = (await jsonCall(edge.url, { method: "POST", path: "/api/v1/api_key/", headers: edgeAuth, json: { name: "bench" } })).json.api_key;
     const edgeFlow = (await jsonCall(edge.url, { method: "POST", path: "/api/v1/flows/", headers: edgeAuth, json: chatEchoFlow("bench echo") })).json.id;
-    // Straight: the same user, by an identity signed here with the edge's key, fresh for each
-    // request as the edge makes them (Langflow's cost differs between a new token and a repeated one).
+    // Straight: the same user, by an identity signed here with the edge's key, a new one for each
+    // request (signed before the clock starts); the edge reuses a user's token for up to 30 s.
     const me = (await jsonCall(edge.url, { path: "/api/v1/users/whoami", headers: edgeAuth })).json;
     const identity = () => ({
       "x-langflow-identity": signJwt(key.privateKey, kid, identityClaims({ sub: me.id, username: me.username }, { iat: Math.floor(Date.now() / 1000) - 30 })),

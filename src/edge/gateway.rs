@@ -78,8 +78,7 @@ fn target_url(gateway: &GatewaySettings, req: &Req, principal: Option<&Principal
     format!("{}{path}{query}", gateway.origin)
 }
 
-fn unreachable(gateway: &GatewaySettings) -> Response {
-    let _ = gateway;
+fn unreachable() -> Response {
     ApiError::new(502, "The Langflow server behind this gateway could not be reached (LANGFLOW_ORIGIN_URL).")
         .into_response()
 }
@@ -134,7 +133,7 @@ async fn send(
     origin: Option<&Fetcher>,
     principal: Option<&Principal>,
 ) -> Result<Response, Response> {
-    let headers = web_sys::Headers::new().map_err(|_| unreachable(gateway))?;
+    let headers = web_sys::Headers::new().map_err(|_| unreachable())?;
     for (name, value) in req.inner.headers().entries() {
         if !DROPPED_REQUEST_HEADERS.contains(&name.as_str()) {
             let _ = headers.append(&name, &value);
@@ -186,7 +185,7 @@ async fn send(
     // at the origin and gets the 502.
     let mut retries = if matches!(req.method_name.as_str(), "GET" | "HEAD") { RETRIES } else { 0 };
     let answer = loop {
-        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|_| unreachable(gateway))?;
+        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(|_| unreachable())?;
         let answer = match origin {
             Some(binding) => binding.fetch_request(worker::Request::from(request)).await,
             None => worker::Fetch::Request(worker::Request::from(request)).send().await,
@@ -210,7 +209,7 @@ async fn send(
         Err(_) if timed_out.get() => return Err(too_slow(gateway)),
         Err(err) => {
             worker::console_warn!("gateway: the origin could not be reached: {err}");
-            return Err(unreachable(gateway));
+            return Err(unreachable());
         }
     };
     Ok(passed_back(answer))
