@@ -105,7 +105,7 @@ pub async fn forward(
     let principal = if presented.access_token.is_some() || presented.api_key.is_some() {
         match auth::authenticate(services, &req.call(), &presented).await {
             Ok(principal) => {
-                if principal.via == Via::Cookie && req.is_state_changing() && req.is_cross_site() {
+                if req.is_cross_site_cookie_write(principal.via) {
                     return ApiError::cross_site().into_response();
                 }
                 Some(principal)

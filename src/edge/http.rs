@@ -134,6 +134,12 @@ impl Req {
         !matches!(self.method, Method::Get | Method::Head | Method::Options)
     }
 
+    /// Deviation 7: a state-changing request that rode on a cookie while a browser says it comes
+    /// from another site. The JSON API and the gateway refuse it; Bearer and API-key callers pass.
+    pub fn is_cross_site_cookie_write(&self, via: crate::service::auth::Via) -> bool {
+        via == crate::service::auth::Via::Cookie && self.is_state_changing() && self.is_cross_site()
+    }
+
     /// Deviation 7: a browser said this request comes from another site.
     pub fn is_cross_site(&self) -> bool {
         let (origin, referer, fetch_site) =

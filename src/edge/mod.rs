@@ -58,6 +58,6 @@ async fn serve(request: Request, env: Env, ctx: Context, now_ms: i64) -> Result<
     let services = Services::new(state, db, ctx);
     service::users::ensure_bootstrap_superuser(&services, now_ms).await?;
     // A service binding to the Langflow server, when there is one, instead of a public URL.
-    let origin = env.service("LANGFLOW_ORIGIN").ok();
+    let origin = services.gateway().and_then(|_| env.service("LANGFLOW_ORIGIN").ok());
     Ok(router::route(&mut req, &services, origin.as_ref()).await)
 }

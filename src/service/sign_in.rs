@@ -230,41 +230,34 @@ pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) 
     Ok(SignedIn { user: found.user, session_id: sid, access, refresh })
 }
 
-/// Ends the sessions the presented access and refresh tokens belong to (any that verify).
-pub async fn sign_out(
+/// The sessions the presented tokens name, each once: the access token's first, then the refresh
+/// token's (the access token may have expired). Only tokens that verify count.
+pub fn sessions_named(
     services: &Services,
     call: &Call,
     access_token: Option<&str>,
     refresh_token: Option<&str>,
-) -> Result<(), Failure> {
-    let now = call.now_secs();
-    let keys = &services.state.tokens;
+) -> Vec<SessionId> {
+    let (keys, now) = (&services.state.tokens, call.now_secs());
     let from_access = access_token.and_then(|t| token::verify(keys, t, TokenType::Access, now).ok());
     let from_refresh = refresh_token.and_then(|t| token::verify(keys, t, TokenType::Refresh, now).ok());
-    let mut revocations = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid) {
-        if !seen.contains(&sid) {
-            let id = SessionId::from_claim(sid.clone());
-            revocations.push(sessions::revoke(&services.db, &id, now)?);
-            session_cache::forget_session(&id);
-            seen.push(sid);
+    let mut named: Vec<SessionId> = Vec::new();
+    for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid).map(SessionId::from_claim) {
+        if !named.contains(&sid) {
+            named.push(sid);
         }
+    }
+    named
+}
+
+/// Ends the given sessions (`sessions_named` of a logout request).
+pub async fn sign_out(services: &Services, call: &Call, sessions: &[SessionId]) -> Result<(), Failure> {
+    let now = call.now_secs();
+    let mut revocations = Vec::new();
+    for id in sessions {
+        revocations.push(sessions::revoke(&services.db, id, now)?);
+        session_cache::forget_session(id);
     }
     db::batch(&services.db, revocations).await?;
     Ok(())
-}
-
-/// The session the presented tokens name: the access token's, else (it may have expired) the
-/// refresh token's. Only tokens that verify count.
-pub fn session_named(
-    services: &Services,
-    call: &Call,
-    access_token: Option<&str>,
-    refresh_token: Option<&str>,
-) -> Option<SessionId> {
-    let (keys, now) = (&services.state.tokens, call.now_secs());
-    let from_access = access_token.and_then(|t| token::verify(keys, t, TokenType::Access, now).ok());
-    let from_refresh = || refresh_token.and_then(|t| token::verify(keys, t, TokenType::Refresh, now).ok());
-    from_access.or_else(from_refresh).and_then(|claims| claims.sid).map(SessionId::from_claim)
 }

@@ -148,12 +148,30 @@ pub async fn sign_up(
     caller: Option<&Principal>,
     new: NewUser<'_>,
 ) -> Result<User, UserError> {
-    let settings = services.settings();
+    check_sign_up(services, call, caller)?;
+    insert(services, call, new, services.settings().new_user_is_active, false).await
+}
+
+/// Whether `caller` may create an account through sign-up: a superuser always; anyone else only
+/// with sign-up enabled and auto-login off. The API asks before it reads the body, as Langflow.
+pub fn check_sign_up(services: &Services, call: &Call, caller: Option<&Principal>) -> Result<(), UserError> {
     let by_admin = caller.is_some_and(|p| p.user.superuser());
-    if !by_admin && (super::sign_in::auto_login_enabled(services, call) || !settings.enable_signup) {
+    if !by_admin && (super::sign_in::auto_login_enabled(services, call) || !services.settings().enable_signup) {
         return Err(UserError::SignupDisabled);
     }
-    insert(services, call, new, settings.new_user_is_active, false).await
+    Ok(())
+}
+
+/// Whether `caller` may change the password of `id` with the current one: only their own, and
+/// only signed in interactively. The API asks before it reads the body.
+pub fn check_own_password_change(caller: &Principal, id: &UserId) -> Result<(), UserError> {
+    if caller.via == Via::ApiKey {
+        return Err(UserError::NeedsInteractiveSignIn);
+    }
+    if &caller.user.id != id {
+        return Err(UserError::OthersPassword);
+    }
+    Ok(())
 }
 
 /// An account made on the admin page, with the Active and Superuser flags the admin chose.
@@ -268,12 +286,7 @@ pub async fn change_own_password(
     current: &str,
     new_password: &str,
 ) -> Result<User, UserError> {
-    if caller.via == Via::ApiKey {
-        return Err(UserError::NeedsInteractiveSignIn);
-    }
-    if &caller.user.id != id {
-        return Err(UserError::OthersPassword);
-    }
+    check_own_password_change(caller, id)?;
     let now = call.now_secs();
     let limits = &services.settings().rate_limits;
     if limits.enabled {

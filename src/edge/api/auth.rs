@@ -57,7 +57,9 @@ pub async fn logout(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
         return Err(ApiError::cross_site());
     }
     let access = credentials::access_token(req).map(|(token, _)| token);
-    sign_in::sign_out(services, &req.call(), access.as_deref(), credentials::refresh_token(req).as_deref()).await?;
+    let call = req.call();
+    let named = sign_in::sessions_named(services, &call, access.as_deref(), credentials::refresh_token(req).as_deref());
+    sign_in::sign_out(services, &call, &named).await?;
     let mut response = json(200, &json!({ "message": "Logout successful" }))?;
     for cookie in cookies::cleared(&services.settings().cookies, req.now_secs()) {
         http::set_cookie(&mut response, &cookie);

@@ -15,7 +15,7 @@ pub mod variables;
 use super::credentials;
 use super::http::Params;
 use super::http::{self, Req};
-use crate::service::auth::{self as authentication, Principal, Via};
+use crate::service::auth::{self as authentication, Principal};
 use crate::service::Services;
 use error::{ApiError, ApiResult};
 use serde::Serialize;
@@ -30,7 +30,7 @@ pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiResult<Response
 /// request authenticated by cookie that a browser marks cross-site is refused (deviation 7).
 pub async fn caller(req: &Req, services: &Services) -> ApiResult<Principal> {
     let principal = authentication::authenticate(services, &req.call(), &credentials::presented(req)).await?;
-    if principal.via == Via::Cookie && req.is_state_changing() && req.is_cross_site() {
+    if req.is_cross_site_cookie_write(principal.via) {
         return Err(ApiError::cross_site());
     }
     Ok(principal)

@@ -27,12 +27,8 @@ fn user_id(params: &Params) -> ApiResult<UserId> {
 pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
     let call = req.call();
     let caller = caller(req, services).await.ok();
-    if caller.as_ref().is_none_or(|c| !c.user.superuser())
-        && (crate::service::sign_in::auto_login_enabled(services, &call) || !services.settings().enable_signup)
-    {
-        // Refused before the body is read, as Langflow does.
-        return Err(users::UserError::SignupDisabled.into());
-    }
+    // Refused before the body is read, as Langflow does.
+    users::check_sign_up(services, &call, caller.as_ref())?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let optins = body.optional_object("optins")?.map(|o| serde_json::Value::Object(o.clone()).to_string());
     let new = NewUser { username: body.required_str("username")?, password: body.required_str("password")?, optins };
@@ -116,13 +112,12 @@ pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> 
 /// PATCH /api/v1/users/{id}/reset-password — yourself only, signed in interactively.
 pub async fn reset_password(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
+    // Langflow refuses an API key before it looks at the path.
     if principal.via == auth::Via::ApiKey {
         return Err(users::UserError::NeedsInteractiveSignIn.into());
     }
     let id = user_id(params)?;
-    if principal.user.id != id {
-        return Err(users::UserError::OthersPassword.into());
-    }
+    users::check_own_password_change(&principal, &id)?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let (current, new_password) = (body.required_str("current_password")?, body.required_str("password")?);
     let user = users::change_own_password(services, &req.call(), &principal, &id, current, new_password).await?;

@@ -180,11 +180,11 @@ pub async fn logout(req: &mut Req, services: &Services, _: &Params<'_>) -> Respo
     let access = credentials::access_token(req).map(|(token, _)| token);
     let refresh = credentials::refresh_token(req);
     // With a session to end, the form must carry its token.
-    let session = sign_in::session_named(services, &call, access.as_deref(), refresh.as_deref());
-    if let Err(err) = read_form(req, services, session.as_ref()).await {
+    let named = sign_in::sessions_named(services, &call, access.as_deref(), refresh.as_deref());
+    if let Err(err) = read_form(req, services, named.first()).await {
         return form_refused(None, err);
     }
-    if let Err(err) = sign_in::sign_out(services, &call, access.as_deref(), refresh.as_deref()).await {
+    if let Err(err) = sign_in::sign_out(services, &call, &named).await {
         return error_response(None, err.into());
     }
     let mut response = redirect("/login");

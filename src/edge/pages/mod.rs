@@ -99,7 +99,7 @@ pub async fn visitor_or_login(req: &Req, services: &Services) -> Result<Visitor,
                 let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
                 format!("/{}", segments.iter().take(2).copied().collect::<Vec<_>>().join("/"))
             } else {
-                request_target(req)
+                req.target()
             };
             Err(redirect(&format!("/login?next={}", percent_encode(&back))))
         }
@@ -114,11 +114,6 @@ pub fn finish(visitor: &Visitor, answer: PageResult) -> Response {
         http::set_cookie(&mut response, cookie);
     }
     response
-}
-
-/// The path and query the visitor asked for, as sent (already percent-encoded).
-fn request_target(req: &Req) -> String {
-    req.target()
 }
 
 /// A form posted from another site (deviation 7).
