@@ -109,6 +109,13 @@ uuid_ids! {
     VariableId,
 }
 
+impl FlowId {
+    /// A version-5 id: Langflow keeps those for public execution histories, never a saved flow.
+    pub fn is_version_5(&self) -> bool {
+        self.0.as_bytes().get(14) == Some(&b'5')
+    }
+}
+
 impl SessionId {
     /// The `sid` of a verified token, as issued (only tokens we signed carry one).
     pub fn from_claim(sid: String) -> Self {

@@ -48,6 +48,19 @@ fn plus_one(digits: &str) -> String {
     out.into_iter().map(char::from).collect()
 }
 
+/// Langflow's rule for project names (they key MCP servers there): no emoji, and at least one
+/// letter or digit. `None` when the name is fine, else Langflow's words.
+pub fn project_name_problem(name: &str) -> Option<&'static str> {
+    let emoji = |c: char| matches!(c, '\u{1f000}'..='\u{1faff}' | '\u{2600}'..='\u{27bf}');
+    if name.chars().any(emoji) {
+        Some("Project names cannot contain emoji")
+    } else if !name.chars().any(|c| c.is_ascii_alphanumeric() || (!c.is_ascii() && !c.is_whitespace())) {
+        Some("Project names must contain at least one letter or number")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +137,14 @@ mod tests {
                 prop_assert_eq!(plus_one(&digits), (n + 1).to_string());
             }
         }
+    }
+
+    #[test]
+    fn project_names_follow_langflow() {
+        assert_eq!(project_name_problem("Work 2"), None);
+        assert_eq!(project_name_problem("Ünïcode"), None);
+        assert_eq!(project_name_problem("a🚀"), Some("Project names cannot contain emoji"));
+        assert_eq!(project_name_problem("---"), Some("Project names must contain at least one letter or number"));
+        assert_eq!(project_name_problem(""), Some("Project names must contain at least one letter or number"));
     }
 }

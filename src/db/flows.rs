@@ -103,6 +103,8 @@ fn select_columns(with_data: bool) -> String {
 
 #[derive(Debug)]
 pub enum FlowWriteError {
+    /// Another flow (anyone's) has the id the client chose.
+    IdTaken,
     NameTaken,
     EndpointTaken,
     Db(DbError),
@@ -110,7 +112,9 @@ pub enum FlowWriteError {
 
 fn write_error(err: worker::Error) -> FlowWriteError {
     let message = err.to_string();
-    if is_unique_violation(&err) && message.contains("endpoint_name") {
+    if is_unique_violation(&err) && message.contains("flow.id") {
+        FlowWriteError::IdTaken
+    } else if is_unique_violation(&err) && message.contains("endpoint_name") {
         FlowWriteError::EndpointTaken
     } else if is_unique_violation(&err) {
         FlowWriteError::NameTaken
@@ -157,6 +161,64 @@ pub async fn list_owned(
         select_columns(with_data)
     );
     super::all(statement(db, &sql, &[text(owner.as_str()), opt_text(folder_id.map(FolderId::as_str))])?).await
+}
+
+/// Which of a project's flows to show, as Langflow's project page asks for them.
+pub struct FolderPage<'a> {
+    pub folder: &'a FolderId,
+    pub components_only: bool,
+    pub flows_only: bool,
+    /// Part of the name, any ASCII case; empty for all.
+    pub search: &'a str,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One page of the owner's flows in a project, newest change first, and how many there are.
+pub async fn page_in_folder(db: &D1Database, owner: &UserId, page: &FolderPage<'_>) -> DbResult<(Vec<Flow>, usize)> {
+    #[derive(Deserialize)]
+    struct Count {
+        total: i64,
+    }
+    // instr, not LIKE: D1 caps LIKE patterns at 50 bytes.
+    const FILTER: &str = "FROM flow WHERE user_id = ?1 AND folder_id = ?2 \
+        AND (?3 = 0 OR coalesce(is_component, 0) = 1) AND (?4 = 0 OR coalesce(is_component, 0) = 0) \
+        AND (?5 = '' OR instr(lower(name), lower(?5)) > 0)";
+    let filter_args = [
+        text(owner.as_str()),
+        text(page.folder.as_str()),
+        super::boolean(page.components_only),
+        super::boolean(page.flows_only),
+        text(page.search),
+    ];
+    let mut page_args = filter_args.to_vec();
+    page_args.push(int(i64::try_from(page.limit).unwrap_or(i64::MAX)));
+    page_args.push(int(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+    let sql = format!("SELECT {} {FILTER} ORDER BY updated_at DESC LIMIT ?6 OFFSET ?7", select_columns(true));
+    let results = batch(
+        db,
+        vec![
+            statement(db, &sql, &page_args)?,
+            statement(db, &format!("SELECT count(*) AS total {FILTER}"), &filter_args)?,
+        ],
+    )
+    .await?;
+    let flows = results.first().map(|r| r.results()).transpose()?.unwrap_or_default();
+    let counted: Vec<Count> = results.get(1).map(|r| r.results()).transpose()?.unwrap_or_default();
+    let total = counted.first().map_or(0, |c| usize::try_from(c.total).unwrap_or(0));
+    Ok((flows, total))
+}
+
+/// Whether `id` is some user's id (a flow may not take one).
+pub async fn is_user_id(db: &D1Database, id: &FlowId) -> DbResult<bool> {
+    #[derive(Deserialize)]
+    struct Found {
+        #[allow(dead_code)]
+        id: String,
+    }
+    let found: Option<Found> =
+        super::first(statement(db, "SELECT id FROM \"user\" WHERE id = ?1", &[text(id.as_str())])?).await?;
+    Ok(found.is_some())
 }
 
 pub async fn delete_owned(db: &D1Database, id: &FlowId, owner: &UserId) -> DbResult<bool> {

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod app_secrets;
 pub mod flows;
+pub mod folders;
 pub mod login_attempts;
 pub mod sessions;
 pub mod users;

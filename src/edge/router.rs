@@ -3,7 +3,7 @@
 //! another method, both come from this table. Paths match with or without a trailing slash, as
 //! Langflow's clients use both.
 
-use super::api::{self, admin, api_keys, auth, error::ApiError, flows, health, users, variables};
+use super::api::{self, admin, api_keys, app_info, auth, error::ApiError, flows, health, projects, users, variables};
 use super::http::{self, Params, Req};
 use super::pages;
 use crate::service::Services;
@@ -115,11 +115,28 @@ routes! {
     Both "GET" "/api/v1/api_key" => api api_keys::list,
     Both "POST" "/api/v1/api_key/store" => api api_keys::save_store_key,
     Both "DELETE" "/api/v1/api_key/{api_key_id}" => api api_keys::delete,
+    Standalone "GET" "/api/v1/flows/basic_examples" => api app_info::basic_examples,
     Standalone "POST" "/api/v1/flows" => api flows::create,
     Standalone "GET" "/api/v1/flows" => api flows::list,
     Standalone "GET" "/api/v1/flows/{flow_id}" => api flows::read,
     Standalone "PATCH" "/api/v1/flows/{flow_id}" => api flows::update,
     Standalone "DELETE" "/api/v1/flows/{flow_id}" => api flows::delete,
+    Standalone "GET" "/api/v1/projects" => api projects::list,
+    Standalone "POST" "/api/v1/projects" => api projects::create,
+    Standalone "GET" "/api/v1/projects/{project_id}" => api projects::read,
+    Standalone "PATCH" "/api/v1/projects/{project_id}" => api projects::update,
+    Standalone "DELETE" "/api/v1/projects/{project_id}" => api projects::delete,
+    Standalone "GET" "/api/v1/folders" => api projects::folders_redirect,
+    Standalone "POST" "/api/v1/folders" => api projects::folders_redirect,
+    Standalone "GET" "/api/v1/folders/{folder_id}" => api projects::folders_redirect,
+    Standalone "PATCH" "/api/v1/folders/{folder_id}" => api projects::folders_redirect,
+    Standalone "DELETE" "/api/v1/folders/{folder_id}" => api projects::folders_redirect,
+    Standalone "GET" "/api/v1/version" => api app_info::version,
+    Standalone "GET" "/api/v1/config" => api app_info::config,
+    Standalone "GET" "/api/v1/store/check" => api app_info::store_check,
+    Standalone "GET" "/api/v1/store/check/api_key" => api app_info::store_check_api_key,
+    Standalone "POST" "/api/v1/authz/me/permissions" => api app_info::permissions,
+    Standalone "GET" "/api/v1/knowledge-base-storage/status" => api app_info::knowledge_base_status,
     Standalone "POST" "/api/v1/variables" => api variables::create,
     Standalone "GET" "/api/v1/variables" => api variables::list,
     Standalone "PATCH" "/api/v1/variables/{variable_id}" => api variables::update,

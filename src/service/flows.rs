@@ -2,7 +2,7 @@
 //! superusers included. A taken name becomes `name (1)`, `name (2)`, ... as in Langflow.
 
 use super::auth::Principal;
-use super::{failure_variant, random_bytes, Call, Failure, Services};
+use super::{failure_variant, projects, random_bytes, Call, Failure, Services};
 use crate::core::ids::{FlowId, FolderId};
 use crate::core::naming::{next_free_endpoint, next_free_name};
 use crate::core::time;
@@ -12,6 +12,12 @@ use serde_json::{json, Value};
 #[derive(Debug)]
 pub enum FlowError {
     NotFound,
+    /// A client-chosen id of version 5 (Langflow keeps those for public execution histories).
+    IdVersion5,
+    /// A client-chosen id that is a user's id.
+    IdIsUserId,
+    /// A client-chosen id another flow has.
+    IdTaken,
     NameEmpty,
     /// The endpoint name has characters other than letters, digits, `-` and `_`.
     EndpointName,
@@ -129,16 +135,32 @@ fn apply(flow: &mut Flow, changes: FlowChanges) -> Result<(), FlowError> {
     Ok(())
 }
 
-/// A new flow of `owner`'s; `changes.name` is required (the edge checks it is present).
+/// A new flow of `owner`'s; `changes.name` is required (the edge checks it is present). `id`
+/// is the client's choice, if any (Langflow keeps it, for stable imports). The flow goes to the
+/// project `changes.folder_id` names if it is one of the owner's, else to their default project.
 pub async fn create(
     services: &Services,
     call: &Call,
     owner: &Principal,
-    changes: FlowChanges,
+    id: Option<FlowId>,
+    mut changes: FlowChanges,
 ) -> Result<Flow, FlowError> {
     let owner_id = &owner.user.id;
+    if let Some(id) = &id {
+        if id.is_version_5() {
+            return Err(FlowError::IdVersion5);
+        }
+        if flows::is_user_id(&services.db, id).await? {
+            return Err(FlowError::IdIsUserId);
+        }
+    }
+    let requested = changes.folder_id.take().flatten();
+    let folder = projects::destination(services, owner_id, requested.as_ref()).await?;
     let mut flow = Flow {
-        id: FlowId::random(random_bytes::<16>()?),
+        id: match id {
+            Some(id) => id,
+            None => FlowId::random(random_bytes::<16>()?),
+        },
         name: String::new(),
         description: None,
         icon: None,
@@ -159,7 +181,7 @@ pub async fn create(
         a2a_enabled: Some(0),
         a2a_card_overrides: None,
         user_id: Some(owner_id.clone()),
-        folder_id: None,
+        folder_id: Some(folder),
         workspace_id: None,
         version_token: None,
     };
@@ -174,6 +196,7 @@ pub async fn create(
         match flows::insert(&services.db, &flow).await {
             Ok(()) => return Ok(flow),
             Err(FlowWriteError::NameTaken | FlowWriteError::EndpointTaken) => continue,
+            Err(FlowWriteError::IdTaken) => return Err(FlowError::IdTaken),
             Err(FlowWriteError::Db(err)) => return Err(err.into()),
         }
     }
@@ -194,15 +217,20 @@ pub async fn get(services: &Services, owner: &Principal, id: &FlowId) -> Result<
     flows::find_owned(&services.db, id, &owner.user.id).await?.ok_or(FlowError::NotFound)
 }
 
-/// Applies `changes` to one of the owner's flows.
+/// Applies `changes` to one of the owner's flows. A move names one of the owner's projects, else
+/// the flow goes to their default project (Langflow's rule); a null project changes nothing.
 pub async fn update(
     services: &Services,
     call: &Call,
     owner: &Principal,
     id: &FlowId,
-    changes: FlowChanges,
+    mut changes: FlowChanges,
 ) -> Result<Flow, FlowError> {
     let mut flow = get(services, owner, id).await?;
+    changes.folder_id = match changes.folder_id.take().flatten() {
+        Some(requested) => Some(Some(projects::destination(services, &owner.user.id, Some(&requested)).await?)),
+        None => None,
+    };
     apply(&mut flow, changes)?;
     flow.updated_at = Some(time::iso_micros(call.now_ms));
     match flows::update(&services.db, &flow, &owner.user.id).await {
@@ -210,6 +238,7 @@ pub async fn update(
         Ok(false) => Err(FlowError::NotFound),
         Err(FlowWriteError::NameTaken) => Err(FlowError::NameTaken),
         Err(FlowWriteError::EndpointTaken) => Err(FlowError::EndpointTaken),
+        Err(FlowWriteError::IdTaken) => Err(FlowError::IdTaken),
         Err(FlowWriteError::Db(err)) => Err(err.into()),
     }
 }

@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use super::json;
 use super::schemas::{TokenPair, UserRead};
-use crate::core::request_body::{form_field, BodyError};
+use crate::core::request_body::form_field;
 use crate::edge::cookies::{self, Issued};
 use crate::edge::credentials;
 use crate::edge::http::Params;
@@ -29,9 +29,22 @@ pub async fn login(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRes
     if req.is_cross_site() {
         return Err(ApiError::cross_site());
     }
-    let form = req.form_body(SMALL_BODY_LIMIT).await?;
-    let username = form_field(&form, "username").ok_or_else(|| BodyError::missing("body", "username"))?;
-    let password = form_field(&form, "password").ok_or_else(|| BodyError::missing("body", "password"))?;
+    // Anything but a form (JSON, no body) has no form fields: FastAPI names both as missing.
+    let content_type = req.content_type();
+    let is_form =
+        ["application/x-www-form-urlencoded", "multipart/form-data"].iter().any(|t| content_type.starts_with(t));
+    let form = if is_form { req.form_body(SMALL_BODY_LIMIT).await? } else { Vec::new() };
+    let (username, password) = match (form_field(&form, "username"), form_field(&form, "password")) {
+        (Some(username), Some(password)) => (username, password),
+        (username, password) => {
+            let missing: Vec<_> = [("username", username), ("password", password)]
+                .into_iter()
+                .filter(|(_, value)| value.is_none())
+                .map(|(field, _)| json!({ "type": "missing", "loc": ["body", field], "msg": "Field required" }))
+                .collect();
+            return Err(ApiError::with_body(422, json!({ "detail": missing })));
+        }
+    };
     let signed_in = sign_in::with_password(services, &req.call(), username, password).await?;
     token_answer(services, req, &signed_in, Issued::Login)
 }

@@ -8,6 +8,7 @@ use crate::edge::http::RequestError;
 use crate::service::api_keys::ApiKeyError;
 use crate::service::auth::{AuthError, NotSuperuser};
 use crate::service::flows::FlowError;
+use crate::service::projects::ProjectError;
 use crate::service::sign_in::SignInError;
 use crate::service::users::UserError;
 use crate::service::variables::VariableError;
@@ -244,6 +245,11 @@ impl From<FlowError> for ApiError {
     fn from(err: FlowError) -> Self {
         match err {
             FlowError::NotFound => ApiError::not_found("Flow not found"),
+            FlowError::IdVersion5 => {
+                ApiError::bad_request("UUID5 flow IDs are reserved for public execution histories.")
+            }
+            FlowError::IdIsUserId => ApiError::bad_request("A flow id cannot be a user's id."),
+            FlowError::IdTaken => ApiError::bad_request("Id must be unique"),
             FlowError::NameEmpty => ApiError::bad_request("Flow name cannot be empty."),
             FlowError::EndpointName => ApiError::unprocessable(
                 "value_error",
@@ -261,6 +267,21 @@ impl From<FlowError> for ApiError {
                 ),
             ),
             FlowError::Failed(err) => err.into(),
+        }
+    }
+}
+
+impl From<ProjectError> for ApiError {
+    fn from(err: ProjectError) -> Self {
+        match err {
+            ProjectError::NotFound => ApiError::not_found("Project not found"),
+            ProjectError::NameInvalid(problem) => {
+                ApiError::unprocessable("invalid_project_name", &["body", "name"], problem)
+            }
+            ProjectError::NameTaken => ApiError::new(409, "Project name must be unique"),
+            ProjectError::ParentNotFound => ApiError::not_found("Parent project not found"),
+            ProjectError::NoFreeName => ApiError::new(409, "Could not find a free project name; try again."),
+            ProjectError::Failed(err) => err.into(),
         }
     }
 }

@@ -28,8 +28,8 @@ fn nullable_bool(body: &JsonBody, field: &str) -> ApiResult<Option<Option<bool>>
     Ok(if body.has(field) { Some(body.optional_bool(field)?) } else { None })
 }
 
-/// The body's fields, typed as Langflow's FlowCreate/FlowUpdate types them. `user_id` and `id`
-/// are ignored: the owner is always the caller.
+/// The body's fields, typed as Langflow's FlowCreate/FlowUpdate types them. `user_id` is
+/// ignored: the owner is always the caller.
 fn changes(body: &JsonBody) -> ApiResult<FlowChanges> {
     let name = if body.has("name") {
         Some(
@@ -107,11 +107,17 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
     let principal = caller(req, services).await?;
     let body = req.json_body(FLOW_BODY_LIMIT).await?;
     body.required_str("name")?;
-    let flow = flows::create(services, &req.call(), &principal, changes(&body)?).await?;
+    let id = match body.optional_str("id")? {
+        None => None,
+        Some(id) => {
+            Some(FlowId::parse(id).ok_or_else(|| unprocessable("id", "uuid_parsing", "Input should be a valid UUID"))?)
+        }
+    };
+    let flow = flows::create(services, &req.call(), &principal, id, changes(&body)?).await?;
     json(201, &flows::langflow_json(&flow))
 }
 
-fn query_flag(req: &Req, name: &str, default: bool) -> ApiResult<bool> {
+pub(super) fn query_flag(req: &Req, name: &str, default: bool) -> ApiResult<bool> {
     match req.query_param(name) {
         None => Ok(default),
         Some(text) => crate::settings::parse_bool(text).ok_or_else(|| {
@@ -120,7 +126,7 @@ fn query_flag(req: &Req, name: &str, default: bool) -> ApiResult<bool> {
     }
 }
 
-fn query_number(req: &Req, name: &str, default: usize) -> ApiResult<usize> {
+pub(super) fn query_number(req: &Req, name: &str, default: usize) -> ApiResult<usize> {
     match req.query_param(name) {
         None => Ok(default),
         // Huge values simply page past the end (clamped), rather than failing.

@@ -3,11 +3,13 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod app_info;
 pub mod auth;
 pub mod error;
 pub mod flows;
 pub mod gateway;
 pub mod health;
+pub mod projects;
 pub mod schemas;
 pub mod users;
 pub mod variables;

@@ -115,7 +115,7 @@ pub async fn create(req: &mut Req, services: &Services, visitor: &Visitor, _: &P
         description: (!description.is_empty()).then(|| Some(description.to_string())),
         ..FlowChanges::default()
     };
-    match flows::create(services, &req.call(), &visitor.principal(), changes).await {
+    match flows::create(services, &req.call(), &visitor.principal(), None, changes).await {
         Ok(flow) => Ok(redirect(&format!("/flows/{}?done=created", flow.id))),
         Err(err) => match flow_name_text(&err) {
             Some(message) => {
