@@ -6,8 +6,10 @@
     python3 scripts/import-langflow.py --db langflow.db --dry-run        # report only, write nothing
 
 Copies users (bcrypt hashes as they are: the worker re-hashes each at its next login), API keys
-(ciphertext and SHA-256 kept), store keys, variables and flows. Flows without an owner (Langflow's
-starter projects) are skipped and counted. Rows already in D1 (same id) are never touched, so a
+(ciphertext and SHA-256 kept), store keys, variables, projects (Langflow's `folder` table) and
+flows. Flows and projects without an owner (Langflow's starter projects) are skipped and counted. A
+flow whose project is not copied (none, or one D1 already has under the same name) goes to its
+owner's project of that name, else their default project. Rows already in D1 (same id) are never touched, so a
 second run changes nothing; a user whose name is taken in D1 by another id is skipped with all
 it owns. Before anything is written, the script refuses (exit 2) a file that is not a Langflow
 database and a secret key under which any stored secret fails its Fernet HMAC.
@@ -52,6 +54,9 @@ USER_COLUMNS = ["id", "username", "password", "profile_image", "is_active", "is_
 APIKEY_COLUMNS = ["id", "name", "created_at", "last_used_at", "total_uses", "is_active", "expires_at", "api_key",
                   "api_key_hash", "user_id"]
 VARIABLE_COLUMNS = ["id", "name", "value", "type", "default_fields", "created_at", "updated_at", "user_id"]
+# Of auth_settings only auth_type is kept (the worker serves no MCP; see migrations/0002).
+FOLDER_COLUMNS = ["id", "name", "description", "auth_settings", "parent_id", "user_id", "workspace_id", "is_personal"]
+DEFAULT_FOLDER_NAME = "Starter Project"
 FLOW_COLUMNS = ["id", "name", "description", "icon", "icon_bg_color", "gradient", "data", "is_component",
                 "updated_at", "webhook", "endpoint_name", "tags", "locked", "mcp_enabled", "action_name",
                 "action_description", "access_type", "flow_type", "a2a_enabled", "a2a_card_overrides", "user_id",
@@ -341,6 +346,20 @@ def convert_flow(r, warnings):
     return out
 
 
+def convert_folder(r):
+    out = {c: as_text(r[c]) for c in FOLDER_COLUMNS}
+    for c in ("id", "parent_id", "user_id", "workspace_id"):
+        out[c] = as_uuid(r[c])
+    out["is_personal"] = as_flag(r["is_personal"], 0)
+    try:
+        settings = json.loads(out["auth_settings"]) if out["auth_settings"] else None
+    except json.JSONDecodeError:
+        settings = None
+    auth_type = settings.get("auth_type") if isinstance(settings, dict) else None
+    out["auth_settings"] = json.dumps({"auth_type": auth_type}) if isinstance(auth_type, str) else None
+    return out
+
+
 def flow_row_size(flow) -> int:
     """As the worker's `row_size`: UTF-8 bytes of the large columns plus 512."""
     size = sum(len((flow[c] or "").encode()) for c in ("name", "description", "data", "tags", "a2a_card_overrides",
@@ -410,7 +429,8 @@ class Target:
 
 D1_STATE_SQL = (
     'SELECT name FROM d1_migrations; SELECT id, username FROM "user"; SELECT id FROM apikey; '
-    "SELECT id, user_id, name FROM variable; SELECT id, user_id, name, endpoint_name FROM flow"
+    "SELECT id, user_id, name FROM variable; SELECT id, user_id, name, endpoint_name FROM flow; "
+    "SELECT id, user_id, name FROM folder"
 )
 
 
@@ -420,18 +440,20 @@ class D1State:
     apikeys: set[str] = field(default_factory=set)
     variables: dict[str, tuple] = field(default_factory=dict)  # id -> (user_id, name)
     flows: dict[str, tuple] = field(default_factory=dict)  # id -> (user_id, name, endpoint_name)
+    folders: dict[str, tuple] = field(default_factory=dict)  # id -> (user_id, name)
 
     migrations: set[str] = field(default_factory=set)
 
     @classmethod
     def read(cls, target: Target) -> "D1State":
-        migrations, users, apikeys, variables, flows = target.query(D1_STATE_SQL)
+        migrations, users, apikeys, variables, flows, folders = target.query(D1_STATE_SQL)
         return cls(
             migrations={r["name"] for r in migrations},
             users={r["id"]: r["username"] for r in users},
             apikeys={r["id"] for r in apikeys},
             variables={r["id"]: (r["user_id"], r["name"]) for r in variables},
             flows={r["id"]: (r["user_id"], r["name"], r["endpoint_name"]) for r in flows},
+            folders={r["id"]: (r["user_id"], r["name"]) for r in folders},
         )
 
 
@@ -444,6 +466,10 @@ class Plan:
     apikeys: list[dict] = field(default_factory=list)
     variables: list[dict] = field(default_factory=list)
     flows: list[dict] = field(default_factory=list)
+    folders: list[dict] = field(default_factory=list)
+    # Projects are counted apart (report key "projects"), so the other counts keep their shape.
+    folder_counts: dict[str, int] = field(default_factory=lambda: {"imported": 0, "already_present": 0, "skipped": 0,
+                                                                   "without_owner_skipped": 0})
     present: dict[str, int] = field(default_factory=lambda: {"users": 0, "api_keys": 0, "variables": 0, "flows": 0})
     skipped: list[str] = field(default_factory=list)  # one line per skipped row, with the reason
     skipped_counts: dict[str, int] = field(default_factory=lambda: {"users": 0, "api_keys": 0, "variables": 0, "flows": 0})
@@ -454,7 +480,51 @@ class Plan:
         self.skipped.append(line)
 
 
-def make_plan(users, apikeys, variables, flows, d1: D1State) -> Plan:
+def plan_folders(plan: Plan, folders, flows, owner_problem, d1: D1State):
+    """Projects to copy, and each flow's folder_id pointed at a project its owner will have."""
+    names = {(uid, name): fid for fid, (uid, name) in d1.folders.items()}
+    kept: dict[str, str] = {fid: uid for fid, (uid, _) in d1.folders.items()}  # folder id -> owner
+    same_as: dict[str, str] = {}  # a skipped Langflow project -> the owner's D1 project of that name
+    for folder in sorted(folders, key=lambda f: f["id"]):
+        label = f"project {folder['name']!r} ({folder['id']})"
+        if folder["user_id"] is None:
+            plan.folder_counts["without_owner_skipped"] += 1
+        elif (problem := owner_problem("projects", folder, label)):
+            plan.skipped.append(problem)
+            plan.folder_counts["skipped"] += 1
+        elif folder["id"] in d1.folders:
+            plan.folder_counts["already_present"] += 1
+        elif (folder["user_id"], folder["name"]) in names:
+            other = names[(folder["user_id"], folder["name"])]
+            same_as[folder["id"]] = other
+            plan.skipped.append(f"{label}: same name, D1 already holds another one for the same owner (id {other}); "
+                                "its flows go there")
+            plan.folder_counts["skipped"] += 1
+        else:
+            names[(folder["user_id"], folder["name"])] = folder["id"]
+            kept[folder["id"]] = folder["user_id"]
+            plan.folders.append(folder)
+    for folder in plan.folders:
+        if folder["parent_id"] is not None and kept.get(folder["parent_id"]) != folder["user_id"]:
+            folder["parent_id"] = None
+    plan.folder_counts["imported"] = len(plan.folders)
+
+    def default_of(owner):
+        # As the worker (and Langflow) pick it: the one named "Starter Project", else the first by id.
+        mine = sorted((fid for fid, uid in kept.items() if uid == owner),
+                      key=lambda fid: (names.get((owner, DEFAULT_FOLDER_NAME)) != fid, fid))
+        return mine[0] if mine else None
+
+    for flow in flows:
+        folder = same_as.get(flow["folder_id"], flow["folder_id"])
+        if folder is None or kept.get(folder) != flow["user_id"]:
+            # None when the owner has no project yet: the worker makes one on first need and
+            # moves such flows into it.
+            folder = default_of(flow["user_id"])
+        flow["folder_id"] = folder
+
+
+def make_plan(users, apikeys, variables, flows, d1: D1State, folders=()) -> Plan:
     plan = Plan()
     taken = {name.lower(): uid for uid, name in d1.users.items()}
     by_id = {u["id"]: u for u in users}
@@ -556,6 +626,7 @@ def make_plan(users, apikeys, variables, flows, d1: D1State) -> Plan:
             if flow["endpoint_name"] is not None:
                 endpoints[(flow["user_id"], flow["endpoint_name"])] = flow["id"]
             plan.flows.append(flow)
+    plan_folders(plan, folders, plan.flows, owner_problem, d1)
     return plan
 
 
@@ -623,6 +694,8 @@ def build_sql(plan: Plan, chunk_chars: int, inline_chars: int) -> str:
         sql.insert("apikey", APIKEY_COLUMNS, key, owner=key["user_id"])
     for var in plan.variables:
         sql.insert("variable", VARIABLE_COLUMNS, var, owner=var["user_id"])
+    for folder in plan.folders:
+        sql.insert("folder", FOLDER_COLUMNS, folder, owner=folder["user_id"])
     for flow in plan.flows:
         sql.insert("flow", FLOW_COLUMNS, flow, owner=flow["user_id"])
     return sql.finish()
@@ -680,6 +753,8 @@ def run(args) -> dict:
             raw_keys = read_rows(conn, "apikey", APIKEY_COLUMNS, have["apikey"])
             raw_vars = read_rows(conn, "variable", VARIABLE_COLUMNS, have["variable"])
             raw_flows = read_rows(conn, "flow", FLOW_COLUMNS, have["flow"])
+            folder_columns = {row[1] for row in conn.execute('PRAGMA table_info("folder")')}
+            raw_folders = read_rows(conn, "folder", FOLDER_COLUMNS, folder_columns) if {"id", "name"} <= folder_columns else []
         except sqlite3.DatabaseError as err:
             raise Refused(f"{db_path} cannot be read: {err}") from err
         finally:
@@ -690,6 +765,7 @@ def run(args) -> dict:
         keys = [convert_apikey(r, now.strftime("%Y-%m-%dT%H:%M:%S+00:00"), warnings) for r in raw_keys]
         variables = [convert_variable(r, warnings) for r in raw_vars]
         flows = [convert_flow(r, warnings) for r in raw_flows]
+        folders = [convert_folder(r) for r in raw_folders]
         bad_users = [u for u in users if not u["id"] or not u["username"]]
         if bad_users:
             raise Refused(f"{db_path}: {len(bad_users)} users have no id or no username")
@@ -698,7 +774,8 @@ def run(args) -> dict:
         not_uuids = [f"{kind} {row.get('name') or row.get('username') or row['id']!r}: {column} {row[column]!r}"
                      for kind, rows, columns in (("user", users, ("id",)), ("API key", keys, ("id", "user_id")),
                                                  ("variable", variables, ("id", "user_id")),
-                                                 ("flow", flows, ("id", "user_id", "folder_id")))
+                                                 ("flow", flows, ("id", "user_id", "folder_id")),
+                                                 ("project", folders, ("id", "user_id", "parent_id")))
                      for row in rows for column in columns
                      if row[column] is not None and not DASHED.fullmatch(str(row[column]))]
         if not_uuids:
@@ -759,11 +836,11 @@ def run(args) -> dict:
             else:
                 target.migrate()
                 d1 = D1State.read(target)
-        plan = make_plan(users, keys, variables, flows, d1)
+        plan = make_plan(users, keys, variables, flows, d1, folders)
         sql = build_sql(plan, args.chunk_chars, args.inline_chars)
         if args.sql_out:
             Path(args.sql_out).write_text(sql, encoding="utf-8")
-        to_write = len(plan.users) + len(plan.apikeys) + len(plan.variables) + len(plan.flows)
+        to_write = len(plan.users) + len(plan.apikeys) + len(plan.variables) + len(plan.flows) + len(plan.folders)
         if to_write and not args.dry_run:
             sql_file = workdir / "import.sql"
             sql_file.write_text(sql, encoding="utf-8")
@@ -774,6 +851,7 @@ def run(args) -> dict:
             missing += [k["id"] for k in plan.apikeys if k["id"] not in after.apikeys]
             missing += [v["id"] for v in plan.variables if v["id"] not in after.variables]
             missing += [f["id"] for f in plan.flows if f["id"] not in after.flows]
+            missing += [f["id"] for f in plan.folders if f["id"] not in after.folders]
             if missing:
                 raise WranglerFailed(f"{len(missing)} rows were not written (D1 changed during the import?): "
                                      f"{', '.join(missing[:5])}; run the import again")
@@ -786,6 +864,7 @@ def run(args) -> dict:
         "skipped": plan.skipped_counts,
         "skipped_details": plan.skipped,
         "flows_without_owner_skipped": plan.ownerless_flows,
+        "projects": plan.folder_counts,
         "warnings": warnings,
     })
     return report
@@ -806,12 +885,15 @@ def print_report(report: dict, to_stderr: bool):
     log(f"{'':16}{verb:>14}  already present  skipped")
     for kind, label in (("users", "users"), ("api_keys", "API keys"), ("variables", "variables"), ("flows", "flows")):
         log(f"{label:16}{imp[kind]:>14}  {pres[kind]:>15}  {skip[kind]:>7}")
+    projects = report["projects"]
+    log(f"{'projects':16}{projects['imported']:>14}  {projects['already_present']:>15}  {projects['skipped']:>7}")
     log(f"flows without an owner (Langflow's starter projects) skipped: {report['flows_without_owner_skipped']}")
+    log(f"projects without an owner (Langflow's starter projects) skipped: {projects['without_owner_skipped']}")
     for line in report["skipped_details"]:
         log(f"skipped: {line}")
     for line in report["warnings"]:
         log(f"warning: {line}")
-    if not any(imp.values()):
+    if not any(imp.values()) and not projects["imported"]:
         log("nothing to import: D1 already holds everything importable" if any(pres.values()) else "nothing to import")
 
 

@@ -25,6 +25,14 @@ const VARS = { LANGFLOW_SECRET_KEY: SECRET }; // with BASE_VARS: superuser admin
 // 25 starter flows without an owner.
 const IMPORTED = { users: 5, api_keys: 7, variables: 16, flows: 4 };
 const NONE = { users: 0, api_keys: 0, variables: 0, flows: 0 };
+// The fixture's projects (its `folder` table): each user's "Starter Project", plus Langflow's
+// ownerless "Starter Projects" folder of starter flows, which is not imported.
+const FIXTURE_PROJECTS = {
+  alice: "3bf82c8f-ec2f-487d-b7a9-79eb2fa47a92",
+  bob: "a9e75dd9-e7c1-4caa-8f8f-eb82d736c7a5",
+  dave_admin: "e2e27cda-ac31-4163-b32d-3fca274f82cf",
+  administrator: "4a899a6c-958e-4794-9df2-b68730e892f4",
+};
 
 let scratch; // temporary folder for the damaged/foreign files and the cwd of the script
 
@@ -245,6 +253,22 @@ describe("importing the Langflow 1.13 fixture into a fresh D1", () => {
     }
   });
 
+  it("carries each user's Langflow projects, ids kept, with their flows in them; Langflow's own starter folder stays out", async () => {
+    assert.deepEqual(first.projects, { imported: 5, already_present: 0, skipped: 0, without_owner_skipped: 1 });
+    for (const [username, token] of Object.entries(sessions)) {
+      const res = await call(base, "/api/v1/projects/", { token });
+      assert.equal(res.status, 200, username);
+      assert.deepEqual(res.body.map((p) => p.name), ["Starter Project"], username);
+      const [project] = res.body;
+      if (FIXTURE_PROJECTS[username]) assert.equal(project.id, FIXTURE_PROJECTS[username], username);
+      // Langflow stored {"auth_type": "apikey"} (AUTO_LOGIN was off).
+      assert.deepEqual(project.auth_settings, { auth_type: "apikey" });
+      const inside = await call(base, `/api/v1/projects/${project.id}`, { token });
+      const want = Object.entries(EXPECTED.flows).filter(([, f]) => f.owner === username).map(([id]) => id);
+      assert.deepEqual(inside.body.flows.map((f) => f.id).sort(), want.sort(), username);
+    }
+  });
+
   it("a second import changes nothing: no row written, D1 byte for byte the same", async () => {
     await worker.stop();
     const beforeRows = snapshot(dir);
@@ -252,6 +276,7 @@ describe("importing the Langflow 1.13 fixture into a fresh D1", () => {
     assert.deepEqual(second.imported, NONE);
     assert.deepEqual(second.already_present, IMPORTED);
     assert.deepEqual(second.skipped, first.skipped);
+    assert.deepEqual(second.projects, { imported: 0, already_present: 5, skipped: 0, without_owner_skipped: 1 });
     assert.equal(second.flows_without_owner_skipped, 25);
     assert.equal(snapshot(dir), beforeRows);
     // The Argon2id hashes written at login were not overwritten by the Langflow bcrypt ones.
@@ -385,6 +410,25 @@ describe("a username taken in D1 by another id is never overwritten", () => {
     assert.deepEqual(queryFile(dir, `SELECT count(*) AS n FROM "user" WHERE lower(username) = 'alice'`), [{ n: 1 }]);
     assert.deepEqual(queryFile(dir, "SELECT count(*) AS n FROM flow WHERE name LIKE 'alice%'"), [{ n: 0 }]);
     assert.deepEqual(queryFile(dir, "SELECT count(*) AS n FROM flow WHERE name LIKE 'bob%'"), [{ n: 2 }]);
+    assert.ok(report.skipped_details.some((l) => /^project 'Starter Project' .*its owner alice was skipped/.test(l)));
+  });
+
+  it("a user already in D1 keeps their own default project: imported flows go into it, not a second one", () => {
+    const dir2 = freshDatabase();
+    try {
+      const bobId = EXPECTED.users.bob.id;
+      execSql({ dir: dir2 }, `INSERT INTO "user" (id, username, password, is_active, is_superuser, create_at, updated_at)
+        VALUES ('${bobId}', 'bob', 'not-a-hash', 1, 0, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z');
+        INSERT INTO folder (id, name, user_id, is_personal) VALUES ('00000000-0000-4000-8000-0000000000b0', 'Starter Project', '${bobId}', 1)`);
+      const report = assertImported(runImport(dir2));
+      assert.equal(report.projects.skipped, 1);
+      assert.ok(report.skipped_details.some((l) => /^project 'Starter Project' .*same name.*00000000-0000-4000-8000-0000000000b0.*its flows go there/.test(l)), report.skipped_details.join("\n"));
+      const rows = queryFile(dir2, "SELECT DISTINCT folder_id FROM flow WHERE user_id = ?", [bobId]);
+      assert.deepEqual(rows, [{ folder_id: "00000000-0000-4000-8000-0000000000b0" }]);
+      assert.deepEqual(queryFile(dir2, "SELECT count(*) AS n FROM folder WHERE user_id = ?", [bobId]), [{ n: 1 }]);
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 });
 

@@ -443,6 +443,19 @@ describe("what the Langflow 1.13 UI calls around sign-in and the flow list", () 
     const page = await readProject(alice.token, mine.id, `?id=${mine.id}&page=1&size=12&is_component=false&is_flow=true&search=`);
     assert.equal(page.status, 200);
   });
+
+  it("GET /api/v1/flows/?components_only=true lists only components; a page without folder_id is the default project's", async () => {
+    const frank = await makeUser(base, admin.token, "proj-frank");
+    const other = (await createProject(frank.token, { name: "Elsewhere" })).body;
+    await createFlow(frank.token, { name: "plain" });
+    await createFlow(frank.token, { name: "component", is_component: true });
+    await createFlow(frank.token, { name: "away", folder_id: other.id });
+    const components = await call(base, "/api/v1/flows/?components_only=true&get_all=true", { token: frank.token });
+    assert.deepEqual(components.body.map((f) => f.name), ["component"]);
+    const page = await call(base, "/api/v1/flows/?get_all=false&header_flows=true", { token: frank.token });
+    assert.deepEqual(page.body.items.map((f) => f.name).sort(), ["component", "plain"]);
+    assert.equal(page.body.total, 2);
+  });
 });
 
 describe("migration 0002 on a database from before projects", () => {

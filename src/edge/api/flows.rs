@@ -8,6 +8,7 @@ use crate::db::flows::MAX_FLOW_ROW_BYTES;
 use crate::edge::http::Params;
 use crate::edge::http::Req;
 use crate::service::flows::{self, AccessType, FlowChanges};
+use crate::service::projects;
 use crate::service::Services;
 use serde_json::{json, Value};
 use worker::Response;
@@ -146,7 +147,8 @@ pub(super) fn query_number(req: &Req, name: &str, default: usize) -> ApiResult<u
     }
 }
 
-/// GET /api/v1/flows/ — the caller's flows only; `get_all=false` pages them.
+/// GET /api/v1/flows/ — the caller's flows only; `get_all=false` pages them (in the default
+/// project unless `folder_id` names one); `components_only` keeps the components.
 pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
     let folder = match req.query_param("folder_id").filter(|f| !f.is_empty()) {
@@ -157,7 +159,16 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
     };
     let headers_only = query_flag(req, "header_flows", false)?;
     let get_all = query_flag(req, "get_all", true)?;
-    let found = flows::list(services, &principal, folder.as_ref(), !headers_only).await?;
+    let components_only = query_flag(req, "components_only", false)?;
+    // A page without a project is a page of the caller's default project, as in Langflow.
+    let folder = match folder {
+        None if !get_all => Some(projects::default_for(services, &principal.user.id).await?),
+        folder => folder,
+    };
+    let mut found = flows::list(services, &principal, folder.as_ref(), !headers_only).await?;
+    if components_only {
+        found.retain(|f| f.is_component == Some(1));
+    }
     let render = |f| if headers_only { flows::langflow_header_json(f) } else { flows::langflow_json(f) };
     if get_all {
         return json(200, &found.iter().map(render).collect::<Vec<_>>());
