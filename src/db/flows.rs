@@ -176,10 +176,6 @@ pub struct FolderPage<'a> {
 
 /// One page of the owner's flows in a project, newest change first, and how many there are.
 pub async fn page_in_folder(db: &D1Database, owner: &UserId, page: &FolderPage<'_>) -> DbResult<(Vec<Flow>, usize)> {
-    #[derive(Deserialize)]
-    struct Count {
-        total: i64,
-    }
     // instr, not LIKE: D1 caps LIKE patterns at 50 bytes.
     const FILTER: &str = "FROM flow WHERE user_id = ?1 AND folder_id = ?2 \
         AND (?3 = 0 OR coalesce(is_component, 0) = 1) AND (?4 = 0 OR coalesce(is_component, 0) = 0) \
@@ -204,20 +200,15 @@ pub async fn page_in_folder(db: &D1Database, owner: &UserId, page: &FolderPage<'
     )
     .await?;
     let flows = results.first().map(|r| r.results()).transpose()?.unwrap_or_default();
-    let counted: Vec<Count> = results.get(1).map(|r| r.results()).transpose()?.unwrap_or_default();
+    let counted: Vec<super::Total> = results.get(1).map(|r| r.results()).transpose()?.unwrap_or_default();
     let total = counted.first().map_or(0, |c| usize::try_from(c.total).unwrap_or(0));
     Ok((flows, total))
 }
 
 /// Whether `id` is some user's id (a flow may not take one).
 pub async fn is_user_id(db: &D1Database, id: &FlowId) -> DbResult<bool> {
-    #[derive(Deserialize)]
-    struct Found {
-        #[allow(dead_code)]
-        id: String,
-    }
-    let found: Option<Found> =
-        super::first(statement(db, "SELECT id FROM \"user\" WHERE id = ?1", &[text(id.as_str())])?).await?;
+    let found: Option<super::NameRow> =
+        super::first(statement(db, "SELECT id AS name FROM \"user\" WHERE id = ?1", &[text(id.as_str())])?).await?;
     Ok(found.is_some())
 }
 
@@ -242,10 +233,6 @@ pub async fn taken_names(
     name: &str,
     endpoint: Option<&str>,
 ) -> DbResult<(Vec<String>, Vec<String>)> {
-    #[derive(Deserialize)]
-    struct Name {
-        name: Option<String>,
-    }
     let results = batch(
         db,
         vec![
@@ -269,7 +256,7 @@ pub async fn taken_names(
     )
     .await?;
     let names = |i: usize| -> DbResult<Vec<String>> {
-        let rows: Vec<Name> = results.get(i).map(|r| r.results()).transpose()?.unwrap_or_default();
+        let rows: Vec<super::NameRow> = results.get(i).map(|r| r.results()).transpose()?.unwrap_or_default();
         Ok(rows.into_iter().filter_map(|r| r.name).collect())
     };
     Ok((names(0)?, names(1)?))

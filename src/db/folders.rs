@@ -21,7 +21,12 @@ pub struct Folder {
     pub user_id: Option<UserId>,
 }
 
-const COLUMNS: &str = "id, name, description, auth_settings, parent_id, user_id";
+/// The columns a `Folder` is read from, as a literal for `concat!` (no formatting at run time).
+macro_rules! select_folder {
+    ($rest:literal) => {
+        concat!("SELECT id, name, description, auth_settings, parent_id, user_id FROM folder ", $rest)
+    };
+}
 
 #[derive(Debug)]
 pub enum FolderWriteError {
@@ -56,28 +61,20 @@ fn values(folder: &Folder, owner: &UserId) -> [wasm_bindgen::JsValue; 6] {
 
 /// The owner's projects, the default one first (as Langflow sorts them), then in creation order.
 pub async fn list_owned(db: &D1Database, owner: &UserId) -> DbResult<Vec<Folder>> {
-    let sql = format!("SELECT {COLUMNS} FROM folder WHERE user_id = ?1 ORDER BY name <> ?2, rowid");
-    super::all(statement(db, &sql, &[text(owner.as_str()), text(DEFAULT_NAME)])?).await
+    let sql = select_folder!("WHERE user_id = ?1 ORDER BY name <> ?2, rowid");
+    super::all(statement(db, sql, &[text(owner.as_str()), text(DEFAULT_NAME)])?).await
 }
 
 pub async fn find_owned(db: &D1Database, id: &FolderId, owner: &UserId) -> DbResult<Option<Folder>> {
-    let sql = format!("SELECT {COLUMNS} FROM folder WHERE id = ?1 AND user_id = ?2");
-    super::first(statement(db, &sql, &[text(id.as_str()), text(owner.as_str())])?).await
+    let sql = select_folder!("WHERE id = ?1 AND user_id = ?2");
+    super::first(statement(db, sql, &[text(id.as_str()), text(owner.as_str())])?).await
 }
 
 /// The project new flows go to: the one named `Starter Project`, else (renamed or deleted) the
 /// first by id, as Langflow's get_default_folder_id picks it.
 pub async fn default_id(db: &D1Database, owner: &UserId) -> DbResult<Option<FolderId>> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: FolderId,
-    }
-    let row: Option<Row> = super::first(statement(
-        db,
-        "SELECT id FROM folder WHERE user_id = ?1 ORDER BY name <> ?2, id LIMIT 1",
-        &[text(owner.as_str()), text(DEFAULT_NAME)],
-    )?)
-    .await?;
+    let sql = select_folder!("WHERE user_id = ?1 ORDER BY name <> ?2, id LIMIT 1");
+    let row: Option<Folder> = super::first(statement(db, sql, &[text(owner.as_str()), text(DEFAULT_NAME)])?).await?;
     Ok(row.map(|r| r.id))
 }
 
@@ -108,18 +105,14 @@ pub async fn insert_default_if_none(db: &D1Database, id: &FolderId, owner: &User
 
 /// The owner's project names equal to `name` or starting with `name (`.
 pub async fn taken_names(db: &D1Database, owner: &UserId, name: &str) -> DbResult<Vec<String>> {
-    #[derive(Deserialize)]
-    struct Row {
-        name: String,
-    }
     // A range, not LIKE: D1 caps LIKE patterns at 50 bytes.
-    let rows: Vec<Row> = super::all(statement(
+    let rows: Vec<super::NameRow> = super::all(statement(
         db,
         "SELECT name FROM folder WHERE user_id = ?1 AND (name = ?2 OR (name >= ?3 AND name < ?4))",
         &[text(owner.as_str()), text(name), text(&format!("{name} (")), text(&format!("{name} )"))],
     )?)
     .await?;
-    Ok(rows.into_iter().map(|r| r.name).collect())
+    Ok(rows.into_iter().filter_map(|r| r.name).collect())
 }
 
 /// A new project of `owner`'s, moving the owner's flows among `flows` into it, atomically.
@@ -129,8 +122,8 @@ pub async fn insert(
     owner: &UserId,
     flows: &[FlowId],
 ) -> Result<(), FolderWriteError> {
-    let sql = format!("INSERT INTO folder ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    let mut statements = vec![statement(db, &sql, &values(folder, owner))?];
+    let sql = "INSERT INTO folder (id, name, description, auth_settings, parent_id, user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    let mut statements = vec![statement(db, sql, &values(folder, owner))?];
     if !flows.is_empty() {
         statements.push(move_flows(db, &folder.id, owner, flows)?);
     }
@@ -145,7 +138,9 @@ fn move_flows(
     owner: &UserId,
     flows: &[FlowId],
 ) -> DbResult<super::D1PreparedStatement> {
-    let ids = serde_json::to_string(flows).map_err(|e| DbError(e.to_string()))?;
+    // UUIDs need no escaping in a JSON string.
+    let ids: Vec<&str> = flows.iter().map(FlowId::as_str).collect();
+    let ids = ["[\"", &ids.join("\",\""), "\"]"].concat();
     statement(
         db,
         "UPDATE flow SET folder_id = ?1 WHERE user_id = ?2 AND id IN (SELECT value FROM json_each(?3))",

@@ -102,6 +102,19 @@ pub fn database(env: &Env) -> DbResult<D1Database> {
     })
 }
 
+/// A one-column row, `name`: shared by the queries that read one text column (each row type
+/// costs wasm for its own deserializer).
+#[derive(serde::Deserialize)]
+pub struct NameRow {
+    pub name: Option<String>,
+}
+
+/// A `count(*) AS total` row, shared for the same reason.
+#[derive(serde::Deserialize)]
+pub struct Total {
+    pub total: i64,
+}
+
 pub fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }

@@ -189,13 +189,9 @@ pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) 
         ],
     )
     .await?;
-    #[derive(Deserialize)]
-    struct Total {
-        total: i64,
-    }
     let total = results
         .first()
-        .map(|r| r.results::<Total>())
+        .map(|r| r.results::<super::Total>())
         .transpose()?
         .and_then(|t| t.into_iter().next())
         .map_or(0, |t| t.total);
