@@ -122,7 +122,8 @@ pub async fn insert(
     owner: &UserId,
     flows: &[FlowId],
 ) -> Result<(), FolderWriteError> {
-    let sql = "INSERT INTO folder (id, name, description, auth_settings, parent_id, user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    let sql =
+        "INSERT INTO folder (id, name, description, auth_settings, parent_id, user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     let mut statements = vec![statement(db, sql, &values(folder, owner))?];
     if !flows.is_empty() {
         statements.push(move_flows(db, &folder.id, owner, flows)?);

@@ -314,6 +314,11 @@ describe("flows and API keys", () => {
     const json = JSON.parse(await page.locator("pre.json").innerText());
     assert.equal(json.name, "Support bot");
     assert.equal(json.description, "Answers questions");
+    // It lands in the creator's default project, as a flow created in Langflow does.
+    const session = await call(base, "/api/v1/login", { method: "POST", form: ADMIN });
+    const projects = await call(base, "/api/v1/projects/", { token: session.body.access_token });
+    assert.equal(projects.body[0].name, "Starter Project");
+    assert.equal(json.folder_id, projects.body[0].id);
     await shot(page, "15-flow");
     await page.getByLabel("Name", { exact: true }).fill("Helpdesk bot");
     await page.getByRole("button", { name: "Rename" }).click();

@@ -291,6 +291,16 @@ describe("DELETE /api/v1/projects/{id}", () => {
   });
 });
 
+describe("deleting a user", () => {
+  it("erases their projects with everything else they own", async () => {
+    const gone = await makeUser(base, admin.token, "proj-gone");
+    await createProject(gone.token, { name: "Theirs" });
+    const res = await call(base, `/api/v1/users/${gone.id}`, { method: "DELETE", token: admin.token });
+    assert.equal(res.status, 202);
+    assert.deepEqual(queryD1File(worker, "SELECT count(*) AS n FROM folder WHERE user_id = ?", [gone.id]), [{ n: 0 }]);
+  });
+});
+
 describe("/api/v1/folders/ (Langflow's old name)", () => {
   it("answers 307 to the same path and query under /api/v1/projects/", async () => {
     const id = randomUUID();
