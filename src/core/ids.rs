@@ -213,4 +213,14 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn version_5_ids_are_told_apart() {
+        let v5 = FlowId::parse("05b16a01-46c6-56dd-bd6e-c6dfb4a1427a").expect("a UUID");
+        assert!(v5.is_version_5());
+        let v4 = FlowId::parse("4d21d1dd-bb2d-40e2-999e-3cd7ee000403").expect("a UUID");
+        assert!(!v4.is_version_5());
+        // Upper case and the undashed form are canonicalised first.
+        assert!(FlowId::parse("05B16A0146C656DDBD6EC6DFB4A1427A").expect("a UUID").is_version_5());
+    }
 }
