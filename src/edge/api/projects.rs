@@ -84,11 +84,8 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
 pub async fn read(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
     let id = project_id(params)?;
-    let (page, size) = (req.query_param("page").is_some(), req.query_param("size").is_some());
-    let (page, size) = (
-        page.then(|| query_number(req, "page", 1)).transpose()?,
-        size.then(|| query_number(req, "size", 50)).transpose()?,
-    );
+    let page = req.query_param("page").map(|_| query_number(req, "page", 1)).transpose()?;
+    let size = req.query_param("size").map(|_| query_number(req, "size", 50)).transpose()?;
     if size.is_some_and(|s| s > 100) {
         return Err(ApiError::unprocessable(
             "less_than_equal",
