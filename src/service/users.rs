@@ -137,9 +137,12 @@ async fn insert(
     password::check_policy(new.password).map_err(UserError::Password)?;
     let user = new_row(new.username, new.password, active, superuser, new.optins, call.now_ms)?;
     db::users::insert(&services.db, &user).await.map_err(write_error)?;
-    // Langflow gives every new user their default project at once.
-    let project = crate::core::ids::FolderId::random(super::random_bytes::<16>()?);
-    db::folders::insert_default_if_none(&services.db, &project, &user.id).await?;
+    // Langflow gives every new user their default project at once (in gateway mode projects are
+    // the origin's, which makes its own).
+    if services.gateway().is_none() {
+        let project = crate::core::ids::FolderId::random(super::random_bytes::<16>()?);
+        db::folders::insert_default_if_none(&services.db, &project, &user.id).await?;
+    }
     Ok(user)
 }
 
