@@ -3,7 +3,7 @@
 
 use super::users::User;
 use super::DbResult;
-use super::{changes, int, opt_text, statement, text};
+use super::{int, opt_text, statement, text};
 use crate::core::ids::{ApiKeyId, UserId};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
@@ -100,14 +100,19 @@ pub async fn list_for_user(db: &D1Database, user_id: &UserId) -> DbResult<Vec<Ap
 }
 
 /// True when the key existed and belonged to `user_id`.
-pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<bool> {
-    let result = super::run(statement(
+/// Deletes the user's key; `Some(name)` (the key's name, if it had one) when there was one.
+pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<Option<Option<String>>> {
+    #[derive(Deserialize)]
+    struct Deleted {
+        name: Option<String>,
+    }
+    let deleted = super::first::<Deleted>(statement(
         db,
-        "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2",
+        "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2 RETURNING name",
         &[text(id.as_str()), text(user_id.as_str())],
     )?)
     .await?;
-    Ok(changes(&result) == 1)
+    Ok(deleted.map(|d| d.name))
 }
 
 /// A page of (id, ciphertext) for re-encryption, in id order after `after`.

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod app_secrets;
+pub mod audit;
 pub mod flows;
 pub mod login_attempts;
 pub mod sessions;

@@ -7,12 +7,14 @@
 //! `Failure` inside it.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod flows;
 pub mod identity;
 pub mod recent;
 pub mod secrets;
 pub mod session_cache;
+pub mod sessions;
 pub mod sign_in;
 pub mod state;
 pub mod users;
@@ -62,6 +64,17 @@ pub struct Call {
     pub client_ip: String,
     /// The host the request was sent to (auto-login depends on it, deviation 5).
     pub host: String,
+    /// The `User-Agent` as sent, cut to `USER_AGENT_MAX_CHARS` (it is stored with sessions and
+    /// audit events); empty when absent.
+    pub user_agent: String,
+}
+
+/// Longer user agents are cut: they are for people to recognise a browser, not to be kept whole.
+pub const USER_AGENT_MAX_CHARS: usize = 256;
+
+/// `text` cut to at most `max` characters (never inside a character).
+pub fn truncate_chars(text: &str, max: usize) -> &str {
+    text.char_indices().nth(max).map_or(text, |(at, _)| &text[..at])
 }
 
 impl Call {

@@ -465,7 +465,7 @@ pub async fn delete(
     if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    match users::delete(services, admin, &user.id).await {
+    match users::delete(services, &req.call(), admin, &user.id).await {
         Ok(()) => Ok(redirect("/admin?done=deleted")),
         Err(UserError::Denied(denied)) => Ok(delete_page(visitor, &user, Some(denied_text(denied)))),
         Err(err) => Err(err.into()),
