@@ -9,11 +9,14 @@
 //! Other features add their events as one line in `events!` and call `record`:
 //! `audit::record(services, call, Record::new(Event::TwoFactorEnrolled).by(principal).about(&user))`.
 
-use super::auth::{Principal, Via};
-use super::{random_bytes, Call, Services};
+use super::auth::{Principal, Superuser, Via};
+use super::{random_bytes, Call, Failure, Services};
+use crate::core::audit_query::AuditQuery;
 use crate::core::ids::uuid_v4;
-use crate::db::{self, audit};
 use crate::db::users::User;
+use crate::db::{self, audit};
+
+pub use crate::db::audit::AuditEvent;
 use std::cell::Cell;
 
 /// Declares `Event` and its action names and results, one line per event.
@@ -227,6 +230,35 @@ pub fn record(services: &Services, call: &Call, record: Record) {
             }
         }
     });
+}
+
+/// One page of the log, newest first.
+pub struct AuditPage {
+    pub items: Vec<AuditEvent>,
+    /// Pass as `cursor` for the next (older) page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Every match, when asked for (`include_total`).
+    pub total: Option<i64>,
+}
+
+/// The events `query` asks for (superusers only).
+pub async fn list(services: &Services, _admin: &Superuser<'_>, query: &AuditQuery) -> Result<AuditPage, Failure> {
+    let json_list = |values: &[String]| (!values.is_empty()).then(|| serde_json::json!(values).to_string());
+    let filter = audit::Filter {
+        user_id: query.user_id.clone(),
+        actor_id: query.actor_id.clone(),
+        actions_json: json_list(&query.actions),
+        results_json: json_list(&query.results),
+        since_ms: query.since_ms,
+        until_ms: query.until_ms,
+    };
+    // One more than asked tells whether there is a next page.
+    let mut items = audit::list(&services.db, &filter, query.cursor, query.offset, query.limit + 1).await?;
+    let more = items.len() as i64 > query.limit;
+    items.truncate(query.limit.max(0) as usize);
+    let next_cursor = if more { items.last().map(|e| e.seq.to_string()) } else { None };
+    let total = if query.include_total { Some(audit::count(&services.db, &filter).await?) } else { None };
+    Ok(AuditPage { items, next_cursor, total })
 }
 
 /// The event names, for filters and the page's event list (each name once).

@@ -5,8 +5,8 @@
 //! the row still holds the ciphertext that was read. So a call can be interrupted at any point and
 //! repeated: rows already under the current key are skipped.
 
-use super::auth::Superuser;
 use super::audit::{self, Event, Record};
+use super::auth::Superuser;
 use super::{random_bytes, Call, Failure, Services};
 use crate::db::{self, api_keys, app_secrets, users, variables};
 use worker::{D1Database, D1PreparedStatement};

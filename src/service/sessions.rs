@@ -25,6 +25,16 @@ pub async fn list(services: &Services, call: &Call, owner: &Principal) -> Result
     Ok(sessions::list_live(&services.db, &owner.user.id, call.now_secs()).await?)
 }
 
+/// A user's live sessions, for a superuser (the admin page).
+pub async fn list_of(
+    services: &Services,
+    call: &Call,
+    _admin: &Superuser<'_>,
+    user: &User,
+) -> Result<Vec<ActiveSession>, Failure> {
+    Ok(sessions::list_live(&services.db, &user.id, call.now_secs()).await?)
+}
+
 /// Ends one of the caller's sessions (their current one included: that is a logout).
 pub async fn end(services: &Services, call: &Call, owner: &Principal, id: &SessionId) -> Result<(), SessionError> {
     let revoke = sessions::revoke_for_user(&services.db, id, &owner.user.id, call.now_secs())?;

@@ -95,10 +95,14 @@ fn signed_in_record(signed_in: &SignedIn, method: &str) -> Record {
 /// stored: it may be a password typed into the wrong field).
 fn failed_sign_in(services: &Services, call: &Call, user: Option<&User>, event: Event, reason: &'static str) {
     let record = Record::new(event).reason(reason);
-    audit::record(services, call, match user {
-        Some(user) => record.about(user),
-        None => record,
-    });
+    audit::record(
+        services,
+        call,
+        match user {
+            Some(user) => record.about(user),
+            None => record,
+        },
+    );
 }
 
 /// Checks a username and password under the brute-force limits and starts a session.

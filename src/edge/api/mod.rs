@@ -3,12 +3,14 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod audits;
 pub mod auth;
 pub mod error;
 pub mod flows;
 pub mod gateway;
 pub mod health;
 pub mod schemas;
+pub mod sessions;
 pub mod users;
 pub mod variables;
 
