@@ -49,26 +49,26 @@ pub fn insert(db: &D1Database, e: &NewEvent) -> DbResult<D1PreparedStatement> {
     )
 }
 
-/// A stored event, with the actor's current username when the actor still exists.
+/// A stored event as Langflow 1.13's audit feed item (`AuditFeedItem`), JSON written by SQLite
+/// itself, plus `client_ip`, `user_agent` and `actor_name` (the actor's current username).
+/// Building the JSON in the query keeps a sixteen-field row type and its serde code out of the
+/// wasm: the API passes the text through, the admin page reads it as a `serde_json::Value`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct AuditEvent {
+pub struct FeedRow {
+    /// Write order; the page cursor.
     pub seq: i64,
-    pub id: String,
-    pub timestamp: i64,
-    pub action: String,
-    pub result: String,
-    pub error_code: Option<String>,
-    pub actor_type: String,
-    pub actor_id: Option<String>,
-    pub actor_name: Option<String>,
-    pub user_id: Option<String>,
-    pub resource_type: String,
-    pub resource_id: Option<String>,
-    pub resource_name: Option<String>,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub details: Option<String>,
+    pub item: String,
 }
+
+const ITEM: &str = "json_object('id', a.id, \
+     'timestamp', strftime('%Y-%m-%dT%H:%M:%S', a.timestamp / 1000, 'unixepoch') || printf('.%03d000Z', a.timestamp % 1000), \
+     'source', 'authz', 'kind', 'action', 'action', a.action, 'resource_type', a.resource_type, \
+     'resource_id', a.resource_id, 'resource_name', a.resource_name, 'result', a.result, 'user_id', a.user_id, \
+     'actor_type', a.actor_type, 'actor_id', a.actor_id, \
+     'actor', json_object('type', a.actor_type, 'id', a.actor_id, 'user_id', a.user_id, 'acting_issuer', NULL, \
+       'acting_subject', NULL), \
+     'operation', NULL, 'error_code', a.error_code, 'request_id', NULL, 'details', json(a.details), \
+     'client_ip', a.client_ip, 'user_agent', a.user_agent, 'actor_name', u.username)";
 
 /// What a listing keeps; `None` keeps everything. Lists are JSON arrays of text (bound as one
 /// parameter and read with `json_each`, so the statement stays the same whatever is chosen).
@@ -107,11 +107,9 @@ pub async fn list(
     before_seq: Option<i64>,
     offset: i64,
     limit: i64,
-) -> DbResult<Vec<AuditEvent>> {
+) -> DbResult<Vec<FeedRow>> {
     let sql = format!(
-        "SELECT a.seq, a.id, a.timestamp, a.action, a.result, a.error_code, a.actor_type, a.actor_id, \
-         u.username AS actor_name, a.user_id, a.resource_type, a.resource_id, a.resource_name, a.client_ip, \
-         a.user_agent, a.details FROM audit_log a LEFT JOIN \"user\" u ON u.id = a.actor_id \
+        "SELECT a.seq, {ITEM} AS item FROM audit_log a LEFT JOIN \"user\" u ON u.id = a.actor_id \
          {WHERE} AND (?7 IS NULL OR a.seq < ?7) ORDER BY a.seq DESC LIMIT ?8 OFFSET ?9"
     );
     let mut args = filter_args(filter);

@@ -94,26 +94,34 @@ pub fn touch(
     )
 }
 
-/// A live session as its owner sees it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ActiveSession {
-    pub id: SessionId,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
+#[derive(Deserialize)]
+struct JsonRow {
+    item: String,
 }
 
-/// The user's sessions that are neither ended nor expired, most recently used first.
-pub async fn list_live(db: &D1Database, user_id: &UserId, now_secs: i64) -> DbResult<Vec<ActiveSession>> {
-    super::all(statement(
+/// The user's sessions that are neither ended nor expired, most recently used first, each a
+/// JSON object `{id, created_at, last_used_at, client_ip, user_agent, current}` (times as
+/// `2026-12-01T10:00:00+00:00`; `current`: it is `current`). SQLite writes the JSON, so no row
+/// type and its serde code is needed: the API passes it through, the page reads it as a `Value`.
+pub async fn list_live(
+    db: &D1Database,
+    user_id: &UserId,
+    current: Option<&SessionId>,
+    now_secs: i64,
+) -> DbResult<Vec<String>> {
+    let rows: Vec<JsonRow> = super::all(statement(
         db,
-        "SELECT id, created_at, last_used_at, client_ip, user_agent FROM session \
-         WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 \
+        "SELECT json_object('id', id, \
+           'created_at', strftime('%Y-%m-%dT%H:%M:%S+00:00', created_at, 'unixepoch'), \
+           'last_used_at', strftime('%Y-%m-%dT%H:%M:%S+00:00', last_used_at, 'unixepoch'), \
+           'client_ip', client_ip, 'user_agent', user_agent, \
+           'current', CASE WHEN id = ?3 THEN json('true') ELSE json('false') END) AS item \
+         FROM session WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 \
          ORDER BY COALESCE(last_used_at, created_at) DESC, created_at DESC LIMIT 200",
-        &[text(user_id.as_str()), int(now_secs)],
+        &[text(user_id.as_str()), int(now_secs), opt_text(current.map(SessionId::as_str))],
     )?)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|row| row.item).collect())
 }
 
 /// Ends one of the user's sessions; no change when it is not theirs or already ended.

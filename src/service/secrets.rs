@@ -107,7 +107,7 @@ pub async fn rotate(services: &Services, call: &Call, admin: &Superuser<'_>) -> 
     if undecryptable > 0 {
         worker::console_warn!("secret-key rotation: {undecryptable} stored secrets decrypt with no configured key");
     }
-    let details = serde_json::json!({ "total_changed": total, "undecryptable": undecryptable, "complete": complete });
+    let details = format!(r#"{{"total_changed":{total},"undecryptable":{undecryptable},"complete":{complete}}}"#);
     let record = Record::new(Event::SecretKeyRotated).by(admin).about(&admin.user);
     audit::record(services, call, record.resource("secret_key", None, None).details(details));
     Ok(RotationReport { changed, total_changed: total, undecryptable, complete })

@@ -8,9 +8,6 @@ use super::auth::{Principal, Superuser};
 use super::{failure_variant, session_cache, Call, Failure, Services};
 use crate::core::ids::{SessionId, UserId};
 use crate::db::{self, sessions, users::User};
-use serde_json::json;
-
-pub use crate::db::sessions::ActiveSession;
 
 #[derive(Debug)]
 pub enum SessionError {
@@ -20,9 +17,9 @@ pub enum SessionError {
 }
 failure_variant!(SessionError);
 
-/// The caller's live sessions, most recently used first.
-pub async fn list(services: &Services, call: &Call, owner: &Principal) -> Result<Vec<ActiveSession>, Failure> {
-    Ok(sessions::list_live(&services.db, &owner.user.id, call.now_secs()).await?)
+/// The caller's live sessions, most recently used first, as JSON objects (`db::sessions::list_live`).
+pub async fn list(services: &Services, call: &Call, owner: &Principal) -> Result<Vec<String>, Failure> {
+    Ok(sessions::list_live(&services.db, &owner.user.id, owner.session_id.as_ref(), call.now_secs()).await?)
 }
 
 /// A user's live sessions, for a superuser (the admin page).
@@ -31,8 +28,8 @@ pub async fn list_of(
     call: &Call,
     _admin: &Superuser<'_>,
     user: &User,
-) -> Result<Vec<ActiveSession>, Failure> {
-    Ok(sessions::list_live(&services.db, &user.id, call.now_secs()).await?)
+) -> Result<Vec<String>, Failure> {
+    Ok(sessions::list_live(&services.db, &user.id, None, call.now_secs()).await?)
 }
 
 /// Ends one of the caller's sessions (their current one included: that is a logout).
@@ -75,7 +72,7 @@ async fn end_all_of(
     let ended = db::batch_changes(&services.db, vec![revoke]).await?;
     forget_user_sessions(&user.id);
     if ended > 0 {
-        let record = Record::new(Event::SessionsEnded).by(actor).about(user).details(json!({ "count": ended }));
+        let record = Record::new(Event::SessionsEnded).by(actor).about(user).details(format!(r#"{{"count":{ended}}}"#));
         audit::record(services, call, record);
     }
     Ok(ended)

@@ -159,7 +159,7 @@ fn record_created(services: &Services, call: &Call, caller: Option<&Principal>, 
     let record = Record::new(Event::UserCreated).about(user);
     let record = match caller {
         Some(caller) => record.by(caller),
-        None => record.details(serde_json::json!({ "signup": true })),
+        None => record.details(r#"{"signup":true}"#.into()),
     };
     audit::record(services, call, record);
 }

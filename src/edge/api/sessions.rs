@@ -4,28 +4,26 @@
 use super::error::ApiResult;
 use super::{caller, json, path_id};
 use crate::core::ids::SessionId;
-use crate::core::time;
-use crate::edge::http::{Params, Req};
+use crate::edge::http::{self, Params, Req};
 use crate::service::sessions;
 use crate::service::Services;
-use serde_json::json;
+use serde::Serialize;
 use worker::Response;
+
+#[derive(Serialize)]
+struct Ended {
+    detail: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended: Option<usize>,
+}
 
 /// GET /api/v1/sessions — most recently used first; `current` marks the one asking.
 pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
     let found = sessions::list(services, &req.call(), &principal).await?;
-    let listed: Vec<_> = found
-        .iter()
-        .map(|s| {
-            json!({
-                "id": s.id, "created_at": time::iso_seconds(s.created_at),
-                "last_used_at": s.last_used_at.map(time::iso_seconds), "client_ip": s.client_ip,
-                "user_agent": s.user_agent, "current": principal.session_id.as_ref() == Some(&s.id),
-            })
-        })
-        .collect();
-    json(200, &json!({ "total_count": listed.len(), "sessions": listed }))
+    // Each session is a JSON object already (written by SQLite).
+    let body = format!(r#"{{"total_count":{},"sessions":[{}]}}"#, found.len(), found.join(","));
+    Ok(http::json_response(200, body))
 }
 
 /// DELETE /api/v1/sessions — ends every session of the caller except the one asking (all of them
@@ -33,7 +31,7 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
 pub async fn end_others(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
     let ended = sessions::end_others(services, &req.call(), &principal).await?;
-    json(200, &json!({ "detail": "Other sessions ended", "ended": ended }))
+    json(200, &Ended { detail: "Other sessions ended", ended: Some(ended) })
 }
 
 /// DELETE /api/v1/sessions/{session_id} — ends one of the caller's sessions.
@@ -41,5 +39,5 @@ pub async fn end(req: &mut Req, services: &Services, params: &Params<'_>) -> Api
     let principal = caller(req, services).await?;
     let id = path_id(params, "session_id", SessionId::parse)?;
     sessions::end(services, &req.call(), &principal, &id).await?;
-    json(200, &json!({ "detail": "Session ended" }))
+    json(200, &Ended { detail: "Session ended", ended: None })
 }

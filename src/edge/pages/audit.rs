@@ -2,15 +2,17 @@
 //! result, user and day, 50 a page. The same service as `GET /api/v1/audits`.
 
 use super::layout::{self, Section};
+use super::sessions::{field, parsed};
 use super::{html, PageResult, Visitor};
 use crate::core::audit_query::{self, AuditQuery};
 use crate::core::html::percent_encode;
 use crate::core::time::{self, read_datetime};
 use crate::edge::http::{Params, Req};
-use crate::service::audit::{self, AuditEvent, AuditPage};
+use crate::service::audit::{self, AuditPage};
 use crate::service::auth::Superuser;
 use crate::service::Services;
 use maud::{html, Markup};
+use serde_json::Value;
 
 /// The page's own parameters (dates, not timestamps) as the API's query; `Err` says what is wrong.
 fn query_of(req: &Req) -> Result<AuditQuery, String> {
@@ -122,7 +124,7 @@ fn audit_view(visitor: &Visitor, req: &Req, page: Option<&AuditPage>, problem: O
                             }
                         }
                         tbody {
-                            @for event in &page.items {
+                            @for event in &parsed(&page.items) {
                                 (event_row(event))
                             }
                         }
@@ -146,49 +148,45 @@ fn audit_view(visitor: &Visitor, req: &Req, page: Option<&AuditPage>, problem: O
     layout::page("Audit log", Some(visitor), Section::Admin, body)
 }
 
-fn event_row(event: &AuditEvent) -> Markup {
-    let at = time::iso_micros(event.timestamp);
-    let failed = event.result == "failed";
+/// One event, as `db::audit` wrote it (Langflow's feed item fields).
+fn event_row(event: &Value) -> Markup {
+    let text = |name: &str| field(event, name);
+    let at = text("timestamp").unwrap_or_default();
     html! {
         tr {
-            td data-label="Time (UTC)" { (at.get(..19).unwrap_or(&at).replace('T', " ")) }
+            td data-label="Time (UTC)" { (at.get(..19).unwrap_or(at).replace('T', " ")) }
             td data-label="Event" {
-                code { (event.action) }
-                " "
-                @if failed {
-                    span class="badge badge-failed" { "failed" }
-                    @if let Some(code) = &event.error_code {
+                code { (text("action").unwrap_or_default()) }
+                @if text("result") == Some("failed") {
+                    " " span class="badge badge-failed" { "failed" }
+                    @if let Some(code) = text("error_code") {
                         " " span class="muted small" { (code) }
                     }
                 }
             }
             td data-label="Account" {
-                @match (&event.resource_name, &event.user_id) {
-                    (Some(name), Some(id)) if event.resource_type == "user" => {
-                        a href={ "/admin/audit?user_id=" (id) } { (name) }
-                    }
-                    (_, Some(id)) => a href={ "/admin/audit?user_id=" (id) } class="muted small" { (id) },
+                @match (text("user_id"), text("resource_type")) {
+                    (Some(id), Some("user")) => a href={ "/admin/audit?user_id=" (id) } { (text("resource_name").unwrap_or(id)) },
+                    (Some(id), _) => a href={ "/admin/audit?user_id=" (id) } class="muted small" { (id) },
                     _ => span class="muted" { "—" },
                 }
-                @if event.resource_type != "user" {
+                @if let Some(kind) = text("resource_type").filter(|k| *k != "user") {
                     br;
-                    span class="muted small" {
-                        (event.resource_type) @if let Some(name) = &event.resource_name { " " (name) }
-                    }
+                    span class="muted small" { (kind) @if let Some(name) = text("resource_name") { " " (name) } }
                 }
             }
             td data-label="By" {
-                @match (&event.actor_name, &event.actor_id) {
+                @match (text("actor_name"), text("actor_id")) {
                     (Some(name), _) => (name),
                     (None, Some(id)) => span class="muted small" { (id) },
                     _ => span class="muted" { "anonymous" },
                 }
-                @if event.actor_type == "api_key" {
+                @if text("actor_type") == Some("api_key") {
                     " " span class="muted small" { "(API key)" }
                 }
             }
-            td data-label="Address" { (event.client_ip.as_deref().unwrap_or("—")) }
-            td data-label="Browser" class="wrap small" { (event.user_agent.as_deref().unwrap_or("—")) }
+            td data-label="Address" { (text("client_ip").unwrap_or("—")) }
+            td data-label="Browser" class="wrap small" { (text("user_agent").unwrap_or("—")) }
         }
     }
 }
@@ -198,31 +196,16 @@ mod tests {
     use super::*;
     use crate::edge::pages::test_values::{assert_escaped, hostile};
 
-    fn event(tag: &str) -> AuditEvent {
-        AuditEvent {
-            seq: 7,
-            id: "e".into(),
-            timestamp: 1_796_083_200_000,
-            action: "auth:login".into(),
-            result: "failed".into(),
-            error_code: Some("WRONG_CREDENTIALS".into()),
-            actor_type: "anonymous".into(),
-            actor_id: None,
-            actor_name: Some(hostile(&format!("{tag}-actor"))),
-            user_id: Some(hostile(&format!("{tag}-user-id"))),
-            resource_type: "user".into(),
-            resource_id: None,
-            resource_name: Some(hostile(&format!("{tag}-name"))),
-            client_ip: Some(hostile(&format!("{tag}-ip"))),
-            user_agent: Some(hostile(&format!("{tag}-agent"))),
-            details: None,
-        }
-    }
-
     #[test]
     fn every_stored_value_is_escaped() {
-        let html = event_row(&event("row")).into_string();
-        for tag in ["row-actor", "row-name", "row-ip", "row-agent"] {
+        let event = serde_json::json!({
+            "timestamp": "2026-12-01T00:00:00.000000Z", "action": "auth:login", "result": "failed",
+            "error_code": "WRONG_CREDENTIALS", "actor_type": "anonymous", "actor_id": null,
+            "actor_name": hostile("row-actor"), "user_id": hostile("row-user-id"), "resource_type": "user",
+            "resource_name": hostile("row-name"), "client_ip": hostile("row-ip"), "user_agent": hostile("row-agent"),
+        });
+        let html = event_row(&event).into_string();
+        for tag in ["row-actor", "row-name", "row-ip", "row-agent", "row-user-id"] {
             assert_escaped(&html, tag, 1);
         }
         assert!(html.contains("2026-12-01 00:00:00"));

@@ -5,20 +5,25 @@
 use super::layout::{self, Section};
 use super::{html, redirect, visitor_form, PageResult, Visitor};
 use crate::core::ids::SessionId;
-use crate::core::time;
 use crate::edge::http::{Params, Req};
-use crate::service::sessions::{self, ActiveSession, SessionError};
+use crate::service::sessions::{self, SessionError};
 use crate::service::Services;
 use maud::{html, Markup};
+use serde_json::Value;
 
-/// `2026-11-27 13:27` (UTC) from unix seconds.
-pub fn when_secs(secs: Option<i64>) -> Markup {
-    layout::when(secs.map(time::iso_seconds).as_deref())
+/// A text field of a JSON object the service listed (absent or null: `None`).
+pub fn field<'a>(object: &'a Value, name: &str) -> Option<&'a str> {
+    object.get(name).and_then(Value::as_str)
+}
+
+/// The JSON objects a service listed, as values (one that does not parse is left out).
+pub fn parsed(items: &[String]) -> Vec<Value> {
+    items.iter().filter_map(|item| serde_json::from_str(item).ok()).collect()
 }
 
 /// GET /settings/sessions
 pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Params<'_>) -> PageResult {
-    let found = sessions::list(services, &req.call(), &visitor.principal()).await?;
+    let found = parsed(&sessions::list(services, &req.call(), &visitor.principal()).await?);
     let notice = match req.query_param("done") {
         Some("ended") => "The session was ended: it is signed out.",
         Some("others") => "Your other sessions were ended: only this one is still signed in.",
@@ -27,8 +32,12 @@ pub async fn list(req: &mut Req, services: &Services, visitor: &Visitor, _: &Par
     Ok(html(200, sessions_view(visitor, &found, notice)))
 }
 
-fn sessions_view(visitor: &Visitor, found: &[ActiveSession], notice: &str) -> Markup {
-    let others = found.iter().filter(|s| s.id != visitor.session_id).count();
+fn is_current(session: &Value) -> bool {
+    session.get("current").and_then(Value::as_bool) == Some(true)
+}
+
+fn sessions_view(visitor: &Visitor, found: &[Value], notice: &str) -> Markup {
+    let others = found.iter().filter(|s| !is_current(s)).count();
     let body = html! {
         div class="page-head" {
             h1 { "Your sessions" }
@@ -69,21 +78,18 @@ fn sessions_view(visitor: &Visitor, found: &[ActiveSession], notice: &str) -> Ma
     layout::page("Your sessions", Some(visitor), Section::Sessions, body)
 }
 
-fn session_row(visitor: &Visitor, session: &ActiveSession) -> Markup {
-    let current = session.id == visitor.session_id;
+fn session_row(visitor: &Visitor, session: &Value) -> Markup {
     html! {
         tr {
-            td data-label="Browser" class="wrap" {
-                (session.user_agent.as_deref().unwrap_or("Unknown browser"))
-            }
-            td data-label="Address" { (session.client_ip.as_deref().unwrap_or("—")) }
-            td data-label="Signed in" { (when_secs(Some(session.created_at))) }
-            td data-label="Last used" { (when_secs(session.last_used_at)) }
+            td data-label="Browser" class="wrap" { (field(session, "user_agent").unwrap_or("Unknown browser")) }
+            td data-label="Address" { (field(session, "client_ip").unwrap_or("—")) }
+            td data-label="Signed in" { (layout::when(field(session, "created_at"))) }
+            td data-label="Last used" { (layout::when(field(session, "last_used_at"))) }
             td class="actions-cell" {
-                @if current {
+                @if is_current(session) {
                     span class="badge badge-yes" { "This session" }
                 } @else {
-                    form method="post" action={ "/settings/sessions/" (session.id) "/end" } {
+                    form method="post" action={ "/settings/sessions/" (field(session, "id").unwrap_or_default()) "/end" } {
                         (layout::token_input(visitor))
                         button type="submit" class="btn btn-danger" { "End session" }
                     }
@@ -116,26 +122,17 @@ pub async fn end_others(req: &mut Req, services: &Services, visitor: &Visitor, _
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edge::pages::test_values::{assert_escaped, hostile, id, visitor};
+    use crate::edge::pages::test_values::{assert_escaped, hostile, visitor};
 
     #[test]
     fn the_list_escapes_browsers_addresses_and_ids_and_marks_this_session() {
         let visitor = visitor();
-        let this = ActiveSession {
-            id: visitor.session_id.clone(),
-            created_at: 1_796_083_200,
-            last_used_at: None,
-            client_ip: None,
-            user_agent: None,
-        };
-        let other = ActiveSession {
-            id: id(&hostile("session-id")),
-            created_at: 1_796_083_200,
-            last_used_at: Some(1_796_086_800),
-            client_ip: Some(hostile("address")),
-            user_agent: Some(hostile("browser")),
-        };
-        let html = sessions_view(&visitor, &[this, other], "").into_string();
+        let this = serde_json::json!({ "id": "s1", "created_at": "2026-12-01T00:00:00+00:00", "last_used_at": null,
+            "client_ip": null, "user_agent": null, "current": true });
+        let other = serde_json::json!({ "id": hostile("session-id"), "created_at": "2026-12-01T00:00:00+00:00",
+            "last_used_at": "2026-12-01T01:00:00+00:00", "client_ip": hostile("address"),
+            "user_agent": hostile("browser"), "current": false });
+        let html = sessions_view(&visitor, &[this.clone(), other], "").into_string();
         assert_escaped(&html, "browser", 1);
         assert_escaped(&html, "address", 1);
         assert_escaped(&html, "session-id", 1);
@@ -144,7 +141,8 @@ mod tests {
         assert!(html.contains("2026-12-01 01:00"));
         // The top bar's log-out form, "End all other sessions" and the other session's End.
         assert_escaped(&html, "form-token", 3);
-        let alone = sessions_view(&visitor, &[], "").into_string();
+        let alone = sessions_view(&visitor, &[this], "").into_string();
         assert!(!alone.contains("End all other sessions"));
+        assert_eq!(parsed(&["{\"id\":\"a\"}".into(), "not json".into()]).len(), 1);
     }
 }
