@@ -134,3 +134,16 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], Failure> {
     getrandom::getrandom(&mut bytes).map_err(|e| Failure::Internal(format!("no randomness: {e}")))?;
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_chars;
+
+    #[test]
+    fn truncation_counts_characters_and_never_splits_one() {
+        assert_eq!(truncate_chars("abc", 5), "abc");
+        assert_eq!(truncate_chars("abcdef", 3), "abc");
+        assert_eq!(truncate_chars("ééé", 2), "éé");
+        assert_eq!(truncate_chars("", 2), "");
+    }
+}

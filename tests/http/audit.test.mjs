@@ -171,19 +171,23 @@ describe("audit log", () => {
     assert.equal(notAdmin.body.detail, "The user doesn't have enough privileges");
   });
 
-  it("deletes events past LANGFLOW_AUDIT_RETENTION_DAYS after a later event", async () => {
-    // A second worker on the same D1: its isolate has not cleaned up yet this hour.
-    execSql(worker, "INSERT INTO audit_log (id, timestamp, action, result, actor_type, resource_type) VALUES ('old-one', 1000, 'auth:login', 'succeeded', 'user', 'user')");
+  it("deletes events older than LANGFLOW_AUDIT_RETENTION_DAYS after a later event, and keeps younger ones", async () => {
+    // A second worker on the same D1, with a retention of one day: its isolate has not cleaned up
+    // yet. An event two days old must go (it would stay under the default 90), one of 12 hours stay.
+    const day = 86_400_000;
+    execSql(worker, `INSERT INTO audit_log (id, timestamp, action, result, actor_type, resource_type) VALUES
+      ('two-days-old', ${Date.now() - 2 * day}, 'auth:login', 'succeeded', 'user', 'user'),
+      ('half-a-day-old', ${Date.now() - day / 2}, 'auth:login', 'succeeded', 'user', 'user')`);
     const second = await startWorker({ dir: worker.dir, vars: { LANGFLOW_AUDIT_RETENTION_DAYS: "1" } });
     try {
       assert.equal((await login(second.url, ADMIN.username, ADMIN.password)).status, 200);
       let left;
       for (let i = 0; i < 40; i++) {
-        left = execSql(worker, "SELECT COUNT(*) AS n FROM audit_log WHERE id = 'old-one'")[0].n;
-        if (left === 0) break;
+        left = execSql(worker, "SELECT id FROM audit_log WHERE id IN ('two-days-old', 'half-a-day-old')").map((r) => r.id);
+        if (!left.includes("two-days-old")) break;
         await new Promise((r) => setTimeout(r, 150));
       }
-      assert.equal(left, 0, "the old event was deleted");
+      assert.deepEqual(left, ["half-a-day-old"], "the event past the retention was deleted, the younger one kept");
       assert.ok(execSql(worker, "SELECT COUNT(*) AS n FROM audit_log")[0].n > 5, "recent events stay");
     } finally {
       await second.stop();
