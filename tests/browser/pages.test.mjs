@@ -507,7 +507,7 @@ describe("your sessions and the audit log", () => {
     await admin.goto(`${base}/admin`);
     await admin.getByRole("link", { name: "Audit log" }).click();
     await admin.getByRole("heading", { name: "Audit log" }).waitFor();
-    await admin.getByRole("cell", { name: "Event session:end_all" }).first().waitFor();
+    await admin.getByRole("cell", { name: "session:end_all", exact: true }).first().waitFor();
     await admin.getByLabel("Event").selectOption("auth:login");
     await admin.getByLabel("Result").selectOption("failed");
     await admin.getByRole("button", { name: "Filter" }).click();
