@@ -99,20 +99,11 @@ pub async fn list_for_user(db: &D1Database, user_id: &UserId) -> DbResult<Vec<Ap
     .await
 }
 
-/// True when the key existed and belonged to `user_id`.
-/// Deletes the user's key; `Some(name)` (the key's name, if it had one) when there was one.
-pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<Option<Option<String>>> {
-    #[derive(Deserialize)]
-    struct Deleted {
-        name: Option<String>,
-    }
-    let deleted = super::first::<Deleted>(statement(
-        db,
-        "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2 RETURNING name",
-        &[text(id.as_str()), text(user_id.as_str())],
-    )?)
-    .await?;
-    Ok(deleted.map(|d| d.name))
+/// Deletes the user's key and returns it (the audit log keeps its name); `None` when the user
+/// has no such key.
+pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<Option<ApiKey>> {
+    let sql = format!("DELETE FROM apikey WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}");
+    super::first(statement(db, &sql, &[text(id.as_str()), text(user_id.as_str())])?).await
 }
 
 /// A page of (id, ciphertext) for re-encryption, in id order after `after`.

@@ -103,10 +103,10 @@ pub async fn list(services: &Services, call: &Call, owner: &Principal) -> Result
 
 /// Someone else's key gets the same answer as an unknown one.
 pub async fn delete(services: &Services, call: &Call, owner: &Principal, id: &ApiKeyId) -> Result<(), ApiKeyError> {
-    let name = api_keys::delete_for_user(&services.db, id, &owner.user.id).await?.ok_or(ApiKeyError::NotFound)?;
+    let key = api_keys::delete_for_user(&services.db, id, &owner.user.id).await?.ok_or(ApiKeyError::NotFound)?;
     session_cache::forget_api_key(id);
     let record = Record::new(Event::ApiKeyDeleted).by(owner).about(&owner.user);
-    audit::record(services, call, record.resource("api_key", Some(id.as_str()), name.as_deref()));
+    audit::record(services, call, record.resource("api_key", Some(id.as_str()), key.name.as_deref()));
     Ok(())
 }
 

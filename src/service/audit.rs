@@ -290,4 +290,12 @@ mod tests {
         assert!(names.contains(&"auth:login") && names.contains(&"session:end_all"));
         assert_eq!(names.iter().filter(|n| **n == "auth:login").count(), 1);
     }
+
+    #[test]
+    fn readme_lists_every_event() {
+        let readme = include_str!("../../README.md");
+        for name in actions() {
+            assert!(readme.contains(&format!("`{name}`")), "README's audit table is missing `{name}`");
+        }
+    }
 }

@@ -363,11 +363,8 @@ pub async fn change_own_password(
 /// Erases the user and all it owns at once (deviation 8).
 pub async fn delete(services: &Services, call: &Call, admin: &Superuser<'_>, id: &UserId) -> Result<(), UserError> {
     user_rules::check_delete(actor(admin), id.as_str())?;
-    // Read first so the log keeps the name of the account that is gone.
-    let user = db::users::find_by_id(&services.db, id).await?.ok_or(UserError::NotFound)?;
-    if !db::users::delete_with_everything(&services.db, id).await? {
-        return Err(UserError::NotFound);
-    }
+    // The deleted row comes back, so the log keeps the name of the account that is gone.
+    let user = db::users::delete_with_everything(&services.db, id).await?.ok_or(UserError::NotFound)?;
     session_cache::forget_user(id);
     audit::record(services, call, Record::new(Event::UserDeleted).by(admin).about(&user));
     Ok(())
