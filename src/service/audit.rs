@@ -264,10 +264,14 @@ pub async fn list(services: &Services, _admin: &Superuser<'_>, query: &AuditQuer
     Ok(AuditPage { items, next_cursor, total })
 }
 
-/// The event names, for filters and the page's event list (each name once).
+/// The event names, for filters and the page's event list (each name once, in `events!` order).
 pub fn actions() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = Event::ALL.iter().map(|e| e.action()).collect();
-    names.dedup();
+    let mut names: Vec<&'static str> = Vec::new();
+    for event in Event::ALL {
+        if !names.contains(&event.action()) {
+            names.push(event.action());
+        }
+    }
     names
 }
 
