@@ -34,6 +34,7 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_GATEWAY_AUDIENCE",
     "LANGFLOW_GATEWAY_PRIVATE_KEY",
     "LANGFLOW_GATEWAY_PUBLISHED_KEYS",
+    "LANGFLOW_AUDIT_RETENTION_DAYS",
 ];
 
 /// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
@@ -169,6 +170,8 @@ pub struct Settings {
     pub expose_d1_stats: bool,
     /// `None`: standalone mode.
     pub gateway: Option<GatewaySettings>,
+    /// Audit events older than this many days are deleted (now and then, after an answer).
+    pub audit_retention_days: u32,
 }
 
 /// Secrets are shown as whether they are set, never as their value: a `{:?}` of the settings
@@ -192,6 +195,7 @@ impl fmt::Debug for Settings {
             .field("session_cache_secs", &self.session_cache_secs)
             .field("expose_d1_stats", &self.expose_d1_stats)
             .field("gateway", &self.gateway)
+            .field("audit_retention_days", &self.audit_retention_days)
             .finish()
     }
 }
@@ -306,6 +310,7 @@ impl Settings {
             session_cache_secs: number("LANGFLOW_SESSION_CACHE_SECONDS", 0, 0)?,
             expose_d1_stats: boolean("LANGFLOW_EDGE_BENCH_STATS", false)?,
             gateway: gateway_settings(&get, &number)?,
+            audit_retention_days: number("LANGFLOW_AUDIT_RETENTION_DAYS", 90, 1)?,
         })
     }
 }
@@ -410,6 +415,12 @@ mod tests {
         assert_eq!(err.variable, "LANGFLOW_RATE_LIMIT_PER_MINUTE");
         let err = parse(&[("LANGFLOW_ACCESS_SAME_SITE", "sometimes")]).unwrap_err();
         assert_eq!(err.variable, "LANGFLOW_ACCESS_SAME_SITE");
+        for bad in ["0", "-1", "ninety", "1.5"] {
+            let err = parse(&[("LANGFLOW_AUDIT_RETENTION_DAYS", bad)]).unwrap_err();
+            assert_eq!(err.variable, "LANGFLOW_AUDIT_RETENTION_DAYS", "{bad}");
+        }
+        assert_eq!(parse(&[]).unwrap().audit_retention_days, 90);
+        assert_eq!(parse(&[("LANGFLOW_AUDIT_RETENTION_DAYS", "7")]).unwrap().audit_retention_days, 7);
     }
 
     #[test]

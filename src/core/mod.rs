@@ -18,6 +18,7 @@
     )
 )]
 
+pub mod audit_query;
 pub mod csrf;
 pub mod fernet;
 pub mod html;

@@ -3,7 +3,7 @@
 
 use super::users::User;
 use super::DbResult;
-use super::{changes, int, opt_text, statement, text};
+use super::{int, opt_text, statement, text};
 use crate::core::ids::{ApiKeyId, UserId};
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement};
@@ -99,15 +99,11 @@ pub async fn list_for_user(db: &D1Database, user_id: &UserId) -> DbResult<Vec<Ap
     .await
 }
 
-/// True when the key existed and belonged to `user_id`.
-pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<bool> {
-    let result = super::run(statement(
-        db,
-        "DELETE FROM apikey WHERE id = ?1 AND user_id = ?2",
-        &[text(id.as_str()), text(user_id.as_str())],
-    )?)
-    .await?;
-    Ok(changes(&result) == 1)
+/// Deletes the user's key and returns it (the audit log keeps its name); `None` when the user
+/// has no such key.
+pub async fn delete_for_user(db: &D1Database, id: &ApiKeyId, user_id: &UserId) -> DbResult<Option<ApiKey>> {
+    let sql = format!("DELETE FROM apikey WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}");
+    super::first(statement(db, &sql, &[text(id.as_str()), text(user_id.as_str())])?).await
 }
 
 /// A page of (id, ciphertext) for re-encryption, in id order after `after`.

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod app_secrets;
+pub mod audit;
 pub mod flows;
 pub mod folders;
 pub mod login_attempts;

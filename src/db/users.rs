@@ -199,9 +199,11 @@ pub async fn list(db: &D1Database, search: Option<&str>, skip: i64, limit: i64) 
     Ok((total, users))
 }
 
-/// Deviation 8: the user and everything it owns go in one atomic batch.
-pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<bool> {
+/// Deviation 8: the user and everything it owns go in one atomic batch. Returns the deleted user
+/// (for the audit log, which keeps its name), or `None` when there was none.
+pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<Option<User>> {
     let args = [text(id.as_str())];
+    let delete_user = format!("DELETE FROM \"user\" WHERE id = ?1 RETURNING {COLUMNS}");
     let results = batch(
         db,
         vec![
@@ -210,11 +212,11 @@ pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<bo
             statement(db, "DELETE FROM variable WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM flow WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM folder WHERE user_id = ?1", &args)?,
-            statement(db, "DELETE FROM \"user\" WHERE id = ?1", &args)?,
+            statement(db, &delete_user, &args)?,
         ],
     )
     .await?;
-    Ok(results.last().is_some_and(|r| changes(r) == 1))
+    Ok(results.last().map(|r| r.results::<User>()).transpose()?.and_then(|rows| rows.into_iter().next()))
 }
 
 /// A page of (id, store key ciphertext) for re-encryption, in id order after `after`.

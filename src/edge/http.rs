@@ -99,9 +99,11 @@ impl Req {
         }
     }
 
-    /// The plain facts the services take: when, from where, to which host.
+    /// The plain facts the services take: when, from where, to which host, with which browser.
     pub fn call(&self) -> Call {
-        Call { now_ms: self.now_ms, client_ip: self.client_ip(), host: self.host.clone() }
+        let user_agent = self.header("user-agent").unwrap_or_default();
+        let user_agent = crate::service::truncate_chars(user_agent.trim(), crate::service::USER_AGENT_MAX_CHARS).into();
+        Call { now_ms: self.now_ms, client_ip: self.client_ip(), host: self.host.clone(), user_agent }
     }
 
     pub fn now_secs(&self) -> i64 {

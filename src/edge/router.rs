@@ -3,7 +3,9 @@
 //! another method, both come from this table. Paths match with or without a trailing slash, as
 //! Langflow's clients use both.
 
-use super::api::{self, admin, api_keys, app_info, auth, error::ApiError, flows, health, projects, users, variables};
+use super::api::{
+    self, admin, api_keys, app_info, audits, auth, error::ApiError, flows, health, projects, sessions, users, variables,
+};
 use super::http::{self, Params, Req};
 use super::pages;
 use crate::service::Services;
@@ -142,6 +144,11 @@ routes! {
     Standalone "PATCH" "/api/v1/variables/{variable_id}" => api variables::update,
     Standalone "DELETE" "/api/v1/variables/{variable_id}" => api variables::delete,
     Both "POST" "/api/v1/admin/rotate-secret-key" => api admin::rotate_secret_key,
+    // In gateway mode the path is the origin's: Langflow's own feed of flow and project changes.
+    Standalone "GET" "/api/v1/audits" => api audits::list,
+    Both "GET" "/api/v1/sessions" => api sessions::list,
+    Both "DELETE" "/api/v1/sessions" => api sessions::end_others,
+    Both "DELETE" "/api/v1/sessions/{session_id}" => api sessions::end,
     Standalone "GET" "/" => page pages::login::home,
     Both "GET" "/login" => page pages::login::show,
     Both "POST" "/login" => page pages::login::submit,
@@ -160,7 +167,11 @@ routes! {
     Both "POST" "/settings/api-keys" => signed_in pages::api_keys::create,
     Both "GET" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::confirm_delete,
     Both "POST" "/settings/api-keys/{api_key_id}/delete" => signed_in pages::api_keys::delete,
+    Both "GET" "/settings/sessions" => signed_in pages::sessions::list,
+    Both "POST" "/settings/sessions/end-others" => signed_in pages::sessions::end_others,
+    Both "POST" "/settings/sessions/{session_id}/end" => signed_in pages::sessions::end,
     Both "GET" "/admin" => admin pages::admin::list,
+    Both "GET" "/admin/audit" => admin pages::audit::list,
     Both "GET" "/admin/users/new" => admin pages::admin::new_user,
     Both "POST" "/admin/users/new" => admin pages::admin::create,
     Both "GET" "/admin/users/{user_id}" => admin pages::admin::edit,
@@ -168,6 +179,7 @@ routes! {
     Both "POST" "/admin/users/{user_id}/password" => admin pages::admin::reset_password,
     Both "GET" "/admin/users/{user_id}/delete" => admin pages::admin::confirm_delete,
     Both "POST" "/admin/users/{user_id}/delete" => admin pages::admin::delete,
+    Both "POST" "/admin/users/{user_id}/sessions/end" => admin pages::admin::end_sessions,
     Gateway "GET" "/.well-known/jwks.json" => api api::gateway::jwks,
 }
 

@@ -1,6 +1,7 @@
 //! A person's API keys (Langflow §5) and their Langflow Store key. A key's plaintext is shown
 //! once, at creation; it is stored Fernet-encrypted and found by its SHA-256.
 
+use super::audit::{self, Event, Record};
 use super::auth::{api_key_hash, Principal};
 use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
 use crate::core::ids::ApiKeyId;
@@ -73,6 +74,8 @@ pub async fn create(
         },
     )
     .await?;
+    let record = Record::new(Event::ApiKeyCreated).by(owner).about(&owner.user);
+    audit::record(services, call, record.resource("api_key", Some(id.as_str()), name));
     Ok(CreatedKey { id, plaintext, expires_at })
 }
 
@@ -99,11 +102,11 @@ pub async fn list(services: &Services, call: &Call, owner: &Principal) -> Result
 }
 
 /// Someone else's key gets the same answer as an unknown one.
-pub async fn delete(services: &Services, owner: &Principal, id: &ApiKeyId) -> Result<(), ApiKeyError> {
-    if !api_keys::delete_for_user(&services.db, id, &owner.user.id).await? {
-        return Err(ApiKeyError::NotFound);
-    }
+pub async fn delete(services: &Services, call: &Call, owner: &Principal, id: &ApiKeyId) -> Result<(), ApiKeyError> {
+    let key = api_keys::delete_for_user(&services.db, id, &owner.user.id).await?.ok_or(ApiKeyError::NotFound)?;
     session_cache::forget_api_key(id);
+    let record = Record::new(Event::ApiKeyDeleted).by(owner).about(&owner.user);
+    audit::record(services, call, record.resource("api_key", Some(id.as_str()), key.name.as_deref()));
     Ok(())
 }
 

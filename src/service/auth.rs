@@ -118,16 +118,25 @@ async fn user_from_access_token(
         .map_err(|e| AuthError::Token(e.detail()))?;
     let session_id = SessionId::from_claim(claims.sid.ok_or(AuthError::Token("Invalid token"))?);
     let ttl = services.settings().session_cache_secs;
-    let found = match session_cache::session(&session_id, now, ttl) {
-        Some(found) => found,
-        None => {
-            let Some(found) = sessions::load_with_user(&services.db, &session_id).await? else {
-                return Ok(None);
-            };
-            session_cache::remember_session(&session_id, &found, now, ttl);
-            found
-        }
+    let (mut found, cached) = match session_cache::session(&session_id, now, ttl) {
+        Some(found) => (found, true),
+        None => match sessions::load_with_user(&services.db, &session_id).await? {
+            Some(found) => (found, false),
+            None => return Ok(None),
+        },
     };
+    let stale = found.session.session_last_used_at.is_none_or(|at| at <= now - sessions::LAST_USED_EVERY_SECS);
+    let touch = stale && found.is_live(now) && found.session.session_user_id.as_str() == claims.sub;
+    if touch {
+        found.session.session_last_used_at = Some(now);
+        touch_session(services, call, &session_id);
+    }
+    if !cached {
+        session_cache::remember_session(&session_id, &found, now, ttl);
+    } else if touch {
+        // Keeps the time it was read from D1, so the entry still expires on time.
+        session_cache::mark_session_used(&session_id, now);
+    }
     if found.session.session_user_id.as_str() != claims.sub {
         return Err(AuthError::Token("Invalid token"));
     }
@@ -138,6 +147,23 @@ async fn user_from_access_token(
         return Err(AuthError::Inactive);
     }
     Ok(Some((found.user, session_id)))
+}
+
+/// "Last used" for the sessions page, written after the answer and only when the stored time is
+/// `LAST_USED_EVERY_SECS` old: at most one write per session per five minutes (per isolate; the
+/// statement's own condition keeps concurrent isolates from writing it twice).
+fn touch_session(services: &Services, call: &Call, id: &SessionId) {
+    let (db, id, now) = (services.db.clone(), id.clone(), call.now_secs());
+    let (ip, agent) = (call.client_ip.clone(), call.user_agent.clone());
+    services.defer(async move {
+        let written = match sessions::touch(&db, &id, now, &ip, &agent) {
+            Ok(statement) => crate::db::run(statement).await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(err) => Err(err.0),
+        };
+        if let Err(err) = written {
+            worker::console_warn!("could not record session use: {err}");
+        }
+    });
 }
 
 /// Keys are found by the hex SHA-256 of their plaintext (Langflow's `api_key_hash` column).

@@ -7,6 +7,7 @@
 //! `Failure` inside it.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod flows;
 pub mod identity;
@@ -14,6 +15,7 @@ pub mod projects;
 pub mod recent;
 pub mod secrets;
 pub mod session_cache;
+pub mod sessions;
 pub mod sign_in;
 pub mod state;
 pub mod users;
@@ -63,6 +65,17 @@ pub struct Call {
     pub client_ip: String,
     /// The host the request was sent to (auto-login depends on it, deviation 5).
     pub host: String,
+    /// The `User-Agent` as sent, cut to `USER_AGENT_MAX_CHARS` (it is stored with sessions and
+    /// audit events); empty when absent.
+    pub user_agent: String,
+}
+
+/// Longer user agents are cut: they are for people to recognise a browser, not to be kept whole.
+pub const USER_AGENT_MAX_CHARS: usize = 256;
+
+/// `text` cut to at most `max` characters (never inside a character).
+pub fn truncate_chars(text: &str, max: usize) -> &str {
+    text.char_indices().nth(max).map_or(text, |(at, _)| &text[..at])
 }
 
 impl Call {
@@ -121,4 +134,17 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], Failure> {
     let mut bytes = [0u8; N];
     getrandom::getrandom(&mut bytes).map_err(|e| Failure::Internal(format!("no randomness: {e}")))?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_chars;
+
+    #[test]
+    fn truncation_counts_characters_and_never_splits_one() {
+        assert_eq!(truncate_chars("abc", 5), "abc");
+        assert_eq!(truncate_chars("abcdef", 3), "abc");
+        assert_eq!(truncate_chars("ééé", 2), "éé");
+        assert_eq!(truncate_chars("", 2), "");
+    }
 }

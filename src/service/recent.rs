@@ -21,6 +21,10 @@ impl<K: PartialEq, V> Recent<K, V> {
         self.entries.iter().rev().find(|(k, _)| k.borrow() == key).map(|(_, v)| v)
     }
 
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.entries.iter_mut().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     /// Adds or replaces `key`; past `capacity` entries the oldest goes.
     pub fn insert(&mut self, key: K, value: V, capacity: usize) {
         self.entries.retain(|(k, _)| k != &key);

@@ -5,8 +5,9 @@
 //! the row still holds the ciphertext that was read. So a call can be interrupted at any point and
 //! repeated: rows already under the current key are skipped.
 
+use super::audit::{self, Event, Record};
 use super::auth::Superuser;
-use super::{random_bytes, Failure, Services};
+use super::{random_bytes, Call, Failure, Services};
 use crate::db::{self, api_keys, app_secrets, users, variables};
 use worker::{D1Database, D1PreparedStatement};
 
@@ -64,7 +65,7 @@ pub struct RotationReport {
     pub complete: bool,
 }
 
-pub async fn rotate(services: &Services, _admin: &Superuser<'_>) -> Result<RotationReport, Failure> {
+pub async fn rotate(services: &Services, call: &Call, admin: &Superuser<'_>) -> Result<RotationReport, Failure> {
     let ring = &services.state.fernet;
     let db = &services.db;
     let mut changed = Vec::new();
@@ -106,5 +107,8 @@ pub async fn rotate(services: &Services, _admin: &Superuser<'_>) -> Result<Rotat
     if undecryptable > 0 {
         worker::console_warn!("secret-key rotation: {undecryptable} stored secrets decrypt with no configured key");
     }
+    let details = format!(r#"{{"total_changed":{total},"undecryptable":{undecryptable},"complete":{complete}}}"#);
+    let record = Record::new(Event::SecretKeyRotated).by(admin).about(&admin.user);
+    audit::record(services, call, record.resource("secret_key", None, None).details(details));
     Ok(RotationReport { changed, total_changed: total, undecryptable, complete })
 }

@@ -64,6 +64,15 @@ pub fn remember_api_key(hash: &str, value: &KeyWithOwner, now: i64, ttl: u32) {
         .with(|c| c.borrow_mut().keys.insert(hash.to_string(), Entry { value: value.clone(), read_at: now }, CAPACITY));
 }
 
+/// This isolate just recorded the session's use (see `auth`): the entry says so too.
+pub fn mark_session_used(id: &SessionId, now: i64) {
+    CACHE.with(|c| {
+        if let Some(entry) = c.borrow_mut().sessions.get_mut(id) {
+            entry.value.session.session_last_used_at = Some(now);
+        }
+    });
+}
+
 /// A session ended here (logout, a reused refresh token).
 pub fn forget_session(id: &SessionId) {
     CACHE.with(|c| c.borrow_mut().sessions.retain(|key, _| key != id));

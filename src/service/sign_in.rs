@@ -2,6 +2,7 @@
 //! (deviation 6), auto-login (deviation 5), refresh-token rotation with reuse detection and
 //! sign-out (deviation 1). Every way in ends in the same revocable session row.
 
+use super::audit::{self, Event, Record};
 use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
 use crate::core::ids::{SessionId, UserId};
 use crate::core::password::{self, Verification};
@@ -62,12 +63,46 @@ fn token_pair(services: &Services, user_id: &UserId, sid: &SessionId, now: i64) 
 }
 
 /// A new session for `user`: its tokens, and the row to insert with the caller's other writes.
-fn start_session(services: &Services, user: User, now: i64) -> Result<(SignedIn, D1PreparedStatement), Failure> {
+/// The row keeps the client's address and browser for "Your sessions".
+fn start_session(services: &Services, call: &Call, user: User) -> Result<(SignedIn, D1PreparedStatement), Failure> {
+    let now = call.now_secs();
     let session_id = SessionId::random(random_bytes::<16>()?);
     let (access, refresh) = token_pair(services, &user.id, &session_id, now)?;
-    let expires_at = now + services.settings().refresh_token_expire_secs;
-    let insert = sessions::insert(&services.db, &session_id, &user.id, &refresh_hash(&refresh), now, expires_at)?;
+    let insert = sessions::insert(
+        &services.db,
+        &sessions::NewSession {
+            id: &session_id,
+            user_id: &user.id,
+            refresh_hash: &refresh_hash(&refresh),
+            now_secs: now,
+            expires_at: now + services.settings().refresh_token_expire_secs,
+            client_ip: &call.client_ip,
+            user_agent: &call.user_agent,
+        },
+    )?;
     Ok((SignedIn { user, session_id, access, refresh }, insert))
+}
+
+/// The audit record of a session that just started.
+fn signed_in_record(signed_in: &SignedIn, method: &'static str) -> Record {
+    Record::new(Event::SignedIn)
+        .by_user(&signed_in.user, "user")
+        .about(&signed_in.user)
+        .details(format!(r#"{{"method":"{method}","session_id":"{}"}}"#, signed_in.session_id))
+}
+
+/// A refused sign-in, about the account when the username names one (an unknown username is not
+/// stored: it may be a password typed into the wrong field).
+fn failed_sign_in(services: &Services, call: &Call, user: Option<&User>, event: Event, reason: &'static str) {
+    let record = Record::new(event).reason(reason);
+    audit::record(
+        services,
+        call,
+        match user {
+            Some(user) => record.about(user),
+            None => record,
+        },
+    );
 }
 
 /// Checks a username and password under the brute-force limits and starts a session.
@@ -105,14 +140,25 @@ pub async fn with_password(
             )
             .await?;
             let counter = |i: usize| results.get(i).map(login_attempts::counter_of).transpose().map(Option::flatten);
-            let by_ip = counter(0)?.and_then(|c| exceeded(c, limits.failures_per_ip_per_minute, 60, now));
+            let (ip_counter, account_counter) = (counter(0)?, counter(1)?);
+            let rows = results.get(2).map(|r| r.results::<User>()).transpose().map_err(Failure::from)?;
+            let user = rows.and_then(|rows| rows.into_iter().next());
+            let by_ip = ip_counter.and_then(|c| exceeded(c, limits.failures_per_ip_per_minute, 60, now));
             let by_account =
-                counter(1)?.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
+                account_counter.and_then(|c| exceeded(c, limits.failures_per_account, limits.account_window_secs, now));
             if let Some(retry_after) = by_ip.max(by_account) {
+                // Logged when a limit is first crossed, not for every attempt it then refuses.
+                let just_over = |c: Option<crate::core::rate_limit::Counter>, limit: u32| {
+                    c.is_some_and(|c| c.count == i64::from(limit) + 1)
+                };
+                if by_account.is_some() && just_over(account_counter, limits.failures_per_account) {
+                    failed_sign_in(services, call, user.as_ref(), Event::LockedOut, "ACCOUNT_LOCKED");
+                } else if by_ip.is_some() && just_over(ip_counter, limits.failures_per_ip_per_minute) {
+                    failed_sign_in(services, call, user.as_ref(), Event::LockedOut, "IP_RATE_LIMITED");
+                }
                 return Err(SignInError::TooManyAttempts { retry_after });
             }
-            let rows = results.get(2).map(|r| r.results::<User>()).transpose().map_err(Failure::from)?;
-            rows.and_then(|rows| rows.into_iter().next())
+            user
         }
         _ => db::users::find_by_username(db, username).await?,
     };
@@ -120,12 +166,15 @@ pub async fn with_password(
     // Unknown usernames cost the same time as wrong passwords.
     let verification =
         password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
-    let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
+    let (Some(user), Verification::Valid { needs_rehash }) = (user.as_ref(), verification) else {
+        failed_sign_in(services, call, user.as_ref(), Event::SignInFailed, "WRONG_CREDENTIALS");
         return Err(SignInError::WrongCredentials);
     };
+    let user = user.clone();
     // Langflow refuses the legacy default password for the bootstrap account.
     let superuser_name = &services.settings().superuser;
     if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
+        failed_sign_in(services, call, Some(&user), Event::SignInFailed, "WRONG_CREDENTIALS");
         return Err(SignInError::WrongCredentials);
     }
     let mut forgive = Vec::new();
@@ -135,18 +184,21 @@ pub async fn with_password(
     // Deviation 2: the account's state is told only to whoever knows its password.
     if !user.active() {
         db::batch(db, forgive).await?;
-        return Err(match user.last_login_at {
-            None => SignInError::WaitingForApproval,
-            Some(_) => SignInError::Inactive,
-        });
+        let (error, reason) = match user.last_login_at {
+            None => (SignInError::WaitingForApproval, "WAITING_FOR_APPROVAL"),
+            Some(_) => (SignInError::Inactive, "INACTIVE"),
+        };
+        failed_sign_in(services, call, Some(&user), Event::SignInFailed, reason);
+        return Err(error);
     }
     let upgraded_hash =
         if needs_rehash { Some(password::hash_password(password, random_bytes::<16>()?)) } else { None };
     let record_login = db::users::record_login(db, &user.id, &time::iso_micros(call.now_ms), upgraded_hash.as_deref())?;
-    let (signed_in, insert) = start_session(services, user, now)?;
+    let (signed_in, insert) = start_session(services, call, user)?;
     let mut writes = vec![insert, record_login];
     writes.extend(forgive);
     db::batch(db, writes).await?;
+    audit::record(services, call, signed_in_record(&signed_in, "password"));
     Ok(signed_in)
 }
 
@@ -193,8 +245,9 @@ pub async fn auto_login(services: &Services, call: &Call) -> Result<SignedIn, Si
     if !user.active() {
         return Err(SignInError::AccountInactive);
     }
-    let (signed_in, insert) = start_session(services, user, call.now_secs())?;
+    let (signed_in, insert) = start_session(services, call, user)?;
     db::batch(&services.db, vec![insert]).await?;
+    audit::record(services, call, signed_in_record(&signed_in, "auto_login"));
     Ok(signed_in)
 }
 
@@ -214,6 +267,8 @@ pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) 
     if !bool::from(presented_hash.as_bytes().ct_eq(found.session.refresh_hash.as_bytes())) {
         db::batch(&services.db, vec![sessions::revoke(&services.db, &sid, now)?]).await?;
         session_cache::forget_session(&sid);
+        let record = Record::new(Event::RefreshTokenReused).reason("REFRESH_TOKEN_REUSED").about(&found.user);
+        audit::record(services, call, record.resource("session", Some(sid.as_str()), None));
         return Err(SignInError::InvalidRefreshToken);
     }
     if !found.user.active() {
@@ -221,7 +276,8 @@ pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) 
     }
     let (access, refresh) = token_pair(services, &found.user.id, &sid, now)?;
     let expires_at = now + services.settings().refresh_token_expire_secs;
-    let rotated = sessions::rotate(&services.db, &sid, &presented_hash, &refresh_hash(&refresh), expires_at).await?;
+    let rotated =
+        sessions::rotate(&services.db, &sid, &presented_hash, &refresh_hash(&refresh), expires_at, now).await?;
     if !rotated {
         db::batch(&services.db, vec![sessions::revoke(&services.db, &sid, now)?]).await?;
         session_cache::forget_session(&sid);
@@ -230,34 +286,43 @@ pub async fn refresh(services: &Services, call: &Call, presented: Option<&str>) 
     Ok(SignedIn { user: found.user, session_id: sid, access, refresh })
 }
 
-/// The sessions the presented tokens name, each once: the access token's first, then the refresh
-/// token's (the access token may have expired). Only tokens that verify count.
+/// The sessions the presented tokens name, each once, with their user: the access token's
+/// first, then the refresh token's (the access token may have expired). Only tokens that verify
+/// count.
 pub fn sessions_named(
     services: &Services,
     call: &Call,
     access_token: Option<&str>,
     refresh_token: Option<&str>,
-) -> Vec<SessionId> {
+) -> Vec<(SessionId, String)> {
     let (keys, now) = (&services.state.tokens, call.now_secs());
     let from_access = access_token.and_then(|t| token::verify(keys, t, TokenType::Access, now).ok());
     let from_refresh = refresh_token.and_then(|t| token::verify(keys, t, TokenType::Refresh, now).ok());
-    let mut named: Vec<SessionId> = Vec::new();
-    for sid in [from_access, from_refresh].into_iter().flatten().filter_map(|c| c.sid).map(SessionId::from_claim) {
-        if !named.contains(&sid) {
-            named.push(sid);
+    let mut named: Vec<(SessionId, String)> = Vec::new();
+    for claims in [from_access, from_refresh].into_iter().flatten() {
+        let Some(sid) = claims.sid.map(SessionId::from_claim) else { continue };
+        if !named.iter().any(|(id, _)| id == &sid) {
+            named.push((sid, claims.sub));
         }
     }
     named
 }
 
-/// Ends the given sessions (`sessions_named` of a logout request).
-pub async fn sign_out(services: &Services, call: &Call, sessions: &[SessionId]) -> Result<(), Failure> {
+/// Ends the given sessions (`sessions_named` of a logout request); each one that was still live
+/// is logged as a logout.
+pub async fn sign_out(services: &Services, call: &Call, sessions: &[(SessionId, String)]) -> Result<(), Failure> {
     let now = call.now_secs();
     let mut revocations = Vec::new();
-    for id in sessions {
+    for (id, _) in sessions {
         revocations.push(sessions::revoke(&services.db, id, now)?);
         session_cache::forget_session(id);
     }
-    db::batch(&services.db, revocations).await?;
+    let results = db::batch(&services.db, revocations).await?;
+    for ((id, user_id), result) in sessions.iter().zip(&results) {
+        if db::changes(result) > 0 {
+            let record = Record::new(Event::SignedOut).by_id(user_id).about_id(user_id);
+            audit::record(services, call, record.resource("session", Some(id.as_str()), None));
+        }
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! changes (with the sessions they end), a person's own password change and deletion, with
 //! Langflow's rules (`core::user_rules`).
 
+use super::audit::{self, Event, Record};
 use super::auth::{Principal, Superuser, Via};
 use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
 use crate::core::ids::UserId;
@@ -155,7 +156,18 @@ pub async fn sign_up(
     new: NewUser<'_>,
 ) -> Result<User, UserError> {
     check_sign_up(services, call, caller)?;
-    insert(services, call, new, services.settings().new_user_is_active, false).await
+    let user = insert(services, call, new, services.settings().new_user_is_active, false).await?;
+    record_created(services, call, caller, &user);
+    Ok(user)
+}
+
+fn record_created(services: &Services, call: &Call, caller: Option<&Principal>, user: &User) {
+    let record = Record::new(Event::UserCreated).about(user);
+    let record = match caller {
+        Some(caller) => record.by(caller),
+        None => record.details(r#"{"signup":true}"#.into()),
+    };
+    audit::record(services, call, record);
 }
 
 /// Whether `caller` may create an account through sign-up: a superuser always; anyone else only
@@ -184,12 +196,14 @@ pub fn check_own_password_change(caller: &Principal, id: &UserId) -> Result<(), 
 pub async fn create_as_admin(
     services: &Services,
     call: &Call,
-    _admin: &Superuser<'_>,
+    admin: &Superuser<'_>,
     new: NewUser<'_>,
     is_active: bool,
     is_superuser: bool,
 ) -> Result<User, UserError> {
-    insert(services, call, new, is_active, is_superuser).await
+    let user = insert(services, call, new, is_active, is_superuser).await?;
+    record_created(services, call, Some(admin), &user);
+    Ok(user)
 }
 
 /// A page of users ordered by username, and how many match.
@@ -250,6 +264,7 @@ pub async fn update(
     } else {
         db::users::find_by_id(&services.db, id).await?.ok_or(UserError::NotFound)?
     };
+    let profile_changed = changes.username.is_some() || changes.profile_image.is_some() || changes.optins.is_some();
     if let Some(username) = changes.username {
         user_rules::check_username(&username).map_err(UserError::Username)?;
         user.username = username;
@@ -260,7 +275,7 @@ pub async fn update(
     if let Some(optins) = changes.optins {
         user.optins = Some(optins);
     }
-    let was_active = user.active();
+    let (was_active, was_superuser) = (user.active(), user.superuser());
     if let Some(new_password) = &changes.password {
         password::check_policy(new_password).map_err(UserError::Password)?;
         user.password = password::hash_password(new_password, random_bytes::<16>()?);
@@ -279,6 +294,26 @@ pub async fn update(
     }
     db::users::update(&services.db, &user, &read_at, then).await.map_err(write_error)?;
     session_cache::forget_user(&user.id);
+    let mut events = Vec::new();
+    if profile_changed {
+        events.push(Event::UserUpdated);
+    }
+    if fields.sets_password {
+        events.push(if is_self { Event::PasswordChanged } else { Event::PasswordReset });
+    }
+    match (was_active, user.active()) {
+        (false, true) => events.push(Event::UserActivated),
+        (true, false) => events.push(Event::UserDeactivated),
+        _ => {}
+    }
+    match (was_superuser, user.superuser()) {
+        (false, true) => events.push(Event::SuperuserGranted),
+        (true, false) => events.push(Event::SuperuserRevoked),
+        _ => {}
+    }
+    for event in events {
+        audit::record(services, call, Record::new(event).by(caller).about(&user));
+    }
     Ok(user)
 }
 
@@ -295,14 +330,20 @@ pub async fn change_own_password(
     check_own_password_change(caller, id)?;
     let now = call.now_secs();
     let limits = &services.settings().rate_limits;
+    let failed = |reason| Record::new(Event::PasswordChangeFailed).by(caller).about(&caller.user).reason(reason);
     if limits.enabled {
         let key = format!("reset:{id}");
         let counter = login_attempts::record_one(&services.db, &key, 60, now).await?;
         if let Some(retry_after) = counter.and_then(|c| exceeded(c, limits.resets_per_user_per_minute, 60, now)) {
+            // Logged when the limit is first crossed, not for every attempt it then refuses.
+            if counter.is_some_and(|c| c.count == i64::from(limits.resets_per_user_per_minute) + 1) {
+                audit::record(services, call, failed("TOO_MANY_ATTEMPTS"));
+            }
             return Err(UserError::TooManyAttempts { retry_after });
         }
     }
     if password::verify_password(current, &caller.user.password) == Verification::Invalid {
+        audit::record(services, call, failed("CURRENT_PASSWORD_WRONG"));
         return Err(UserError::CurrentPasswordWrong);
     }
     if new_password == current {
@@ -321,15 +362,16 @@ pub async fn change_own_password(
     )
     .await?;
     session_cache::forget_user(&user.id);
+    audit::record(services, call, Record::new(Event::PasswordChanged).by(caller).about(&user));
     Ok(user)
 }
 
 /// Erases the user and all it owns at once (deviation 8).
-pub async fn delete(services: &Services, admin: &Superuser<'_>, id: &UserId) -> Result<(), UserError> {
+pub async fn delete(services: &Services, call: &Call, admin: &Superuser<'_>, id: &UserId) -> Result<(), UserError> {
     user_rules::check_delete(actor(admin), id.as_str())?;
-    if !db::users::delete_with_everything(&services.db, id).await? {
-        return Err(UserError::NotFound);
-    }
+    // The deleted row comes back, so the log keeps the name of the account that is gone.
+    let user = db::users::delete_with_everything(&services.db, id).await?.ok_or(UserError::NotFound)?;
     session_cache::forget_user(id);
+    audit::record(services, call, Record::new(Event::UserDeleted).by(admin).about(&user));
     Ok(())
 }

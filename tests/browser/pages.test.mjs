@@ -432,3 +432,102 @@ describe("auto-login", () => {
     await page.context().close();
   });
 });
+
+describe("your sessions and the audit log", () => {
+  const CAROL = { username: "carol", password: "carol-password-1" };
+  let admin, laptop, phone;
+
+  /** A browser profile with its own user agent, logged in as `who`. */
+  async function device(userAgent, who) {
+    const context = await browser.newContext({ userAgent, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${base}/login`);
+    await logIn(page, who);
+    return page;
+  }
+
+  before(async () => {
+    admin = await newPage();
+    await admin.goto(`${base}/login`);
+    await logIn(admin, ADMIN);
+    await admin.goto(`${base}/admin/users/new`);
+    await fillNewUser(admin, CAROL);
+    assert.equal(path(admin), "/admin?done=created");
+    // One mistyped password first, for the audit log.
+    const typo = await device("Typo Browser/1.0", { ...CAROL, password: "carol-typo-password" });
+    await typo.context().close();
+    laptop = await device("Laptop Browser/1.0", CAROL);
+    phone = await device("Phone Browser/2.0", CAROL);
+  });
+
+  after(async () => {
+    for (const page of [admin, laptop, phone]) await page?.context().close();
+  });
+
+  it("lists where you are signed in, from the profile menu, and ends another session at once", async () => {
+    await openProfileMenu(laptop, CAROL.username);
+    await laptop.getByRole("link", { name: "Your sessions" }).click();
+    await laptop.getByRole("heading", { name: "Your sessions" }).waitFor();
+    assert.equal(path(laptop), "/settings/sessions");
+    const rows = laptop.getByRole("row").filter({ has: laptop.getByRole("cell") });
+    assert.equal(await rows.count(), 2);
+    const mine = rows.filter({ hasText: "Laptop Browser/1.0" });
+    await mine.getByText("This session").waitFor();
+    assert.equal(await mine.getByRole("button", { name: "End session" }).count(), 0);
+    await shot(laptop, "20-your-sessions");
+    await rows.filter({ hasText: "Phone Browser/2.0" }).getByRole("button", { name: "End session" }).click();
+    await laptop.waitForURL(/\/settings\/sessions\?done=ended$/);
+    await laptop.getByText("The session was ended: it is signed out.").waitFor();
+    assert.equal(await rows.count(), 1);
+    await phone.goto(`${base}/flows`);
+    assert.match(path(phone), /^\/login/, "the phone is signed out at once");
+  });
+
+  it("ends all other sessions with one button", async () => {
+    await logIn(phone, CAROL);
+    assert.equal(path(phone), "/flows");
+    await laptop.goto(`${base}/settings/sessions`);
+    await laptop.getByRole("button", { name: "End all other sessions" }).click();
+    await laptop.waitForURL(/done=others$/);
+    await laptop.getByText("Your other sessions were ended").waitFor();
+    await phone.goto(`${base}/flows`);
+    assert.match(path(phone), /^\/login/);
+    await laptop.goto(`${base}/flows`);
+    assert.equal(path(laptop), "/flows", "the laptop's own session goes on");
+  });
+
+  it("lets an admin end every session of a user from /admin", async () => {
+    await admin.goto(`${base}/admin`);
+    await admin.getByRole("link", { name: `Edit ${CAROL.username}` }).click();
+    await admin.getByText("Signed in in 1 place.").waitFor();
+    await admin.getByRole("button", { name: "End all sessions" }).click();
+    await admin.waitForURL(/\/admin\?done=sessions$/);
+    await admin.getByText("The user's sessions were ended").waitFor();
+    await laptop.goto(`${base}/flows`);
+    assert.match(path(laptop), /^\/login/);
+  });
+
+  it("shows the audit log to superusers, filtered by event and result, and says what is wrong with a bad filter", async () => {
+    await admin.goto(`${base}/admin`);
+    await admin.getByRole("link", { name: "Audit log" }).click();
+    await admin.getByRole("heading", { name: "Audit log" }).waitFor();
+    await admin.getByRole("cell", { name: "session:end_all", exact: true }).first().waitFor();
+    await admin.getByLabel("Event").selectOption("auth:login");
+    await admin.getByLabel("Result").selectOption("failed");
+    await admin.getByRole("button", { name: "Filter" }).click();
+    await admin.waitForURL(/action=auth%3Alogin&result=failed/);
+    const failed = admin.getByRole("row").filter({ hasText: "Typo Browser/1.0" });
+    await failed.getByText("WRONG_CREDENTIALS").waitFor();
+    await failed.getByRole("link", { name: CAROL.username }).waitFor();
+    assert.ok(!(await admin.content()).includes("carol-typo-password"), "no password on the page");
+    await shot(admin, "21-audit-log");
+    const bad = await admin.goto(`${base}/admin/audit?since=yesterday`);
+    assert.equal(bad.status(), 400);
+    await admin.getByText("The since date must be a date such as 2026-12-01.").waitFor();
+    // Not for other users.
+    await logIn(laptop, CAROL);
+    await laptop.goto(`${base}/admin/audit`);
+    assert.equal(path(laptop), "/flows");
+  });
+});

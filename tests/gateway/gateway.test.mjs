@@ -18,7 +18,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomUUID, verify } from "node:crypto";
-import { startWorker, call, signInAdmin, makeUser, login } from "../http/harness.mjs";
+import { startWorker, call, signInAdmin, makeUser, login, ADMIN } from "../http/harness.mjs";
 import { startLangflow, freePort } from "./langflow.mjs";
 import { makeKeyPair, signJwt, identityClaims } from "./identity.mjs";
 import { chatEchoFlow } from "./flows.mjs";
@@ -314,6 +314,45 @@ describe("(d) a user the edge has let go reaches nothing at the origin, at once"
     const lfAdmin = (await login(lf.url, lf.superuser.username, lf.superuser.password)).access;
     const users = (await call(lf.url, "/api/v1/users/?limit=100", { token: lfAdmin })).body.users;
     assert.equal(users.find((u) => u.username === "dave")?.is_active, true);
+  });
+
+  it("after the user ends that session from another one (GET/DELETE /api/v1/sessions)", async () => {
+    const frank = await makeUser(edge.url, admin.token, "frank");
+    edgeUsers.add(frank.id);
+    const kept = await active(frank);
+    const lost = await active(frank);
+    const listed = await call(edge.url, "/api/v1/sessions", { token: lost.token });
+    assert.equal(listed.status, 200, "the edge answers /api/v1/sessions in gateway mode");
+    const lostId = listed.body.sessions.find((s) => s.current).id;
+    const n = proxy.requests.length;
+    const ended = await call(edge.url, `/api/v1/sessions/${lostId}`, { method: "DELETE", token: kept.token });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.deepEqual(proxy.requests.slice(n).map((r) => r.url), [], "answered by the edge");
+    await refused({ token: lost.token, cookie: lost.cookie }, "Token has been revoked");
+    assert.equal((await call(edge.url, "/api/v1/flows/", { token: kept.token })).status, 200, "the other session goes on");
+  });
+
+  it("after an admin ends all their sessions on the /admin page", async () => {
+    const gina = await makeUser(edge.url, admin.token, "gina");
+    edgeUsers.add(gina.id);
+    const creds = await active(gina);
+    const adminSession = await login(edge.url, ADMIN.username, ADMIN.password);
+    const adminCookie = adminSession.cookies.map((c) => c.split(";")[0]).join("; ");
+    const page = await call(edge.url, `/admin/users/${gina.id}`, { cookie: adminCookie });
+    assert.equal(page.status, 200);
+    const csrf = page.body.match(/name="csrf_token" value="([^"]+)"/)[1];
+    const ended = await call(edge.url, `/admin/users/${gina.id}/sessions/end`, { method: "POST", cookie: adminCookie, form: { csrf_token: csrf } });
+    assert.equal(ended.status, 303);
+    assert.equal(ended.headers.get("location"), "/admin?done=sessions");
+    await refused({ token: creds.token, cookie: creds.cookie }, "Token has been revoked");
+  });
+
+  it("/api/v1/audits stays Langflow's (its feed of flow and project changes)", async () => {
+    const n = proxy.requests.length;
+    const feed = await call(edge.url, "/api/v1/audits", { token: admin.token });
+    assert.equal(feed.status, 403, "the edge's superuser is an ordinary user at the origin");
+    assert.equal(feed.body.detail, "The user doesn't have enough privileges");
+    assert.deepEqual(proxy.requests.slice(n).map((r) => r.url), ["/api/v1/audits"]);
   });
 
   it("after deletion by an admin", async () => {

@@ -11,7 +11,7 @@ use worker::Response;
 
 pub async fn rotate_secret_key(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
-    let report = secrets::rotate(services, &principal.as_superuser()?).await?;
+    let report = secrets::rotate(services, &req.call(), &principal.as_superuser()?).await?;
     let changed: serde_json::Map<String, serde_json::Value> =
         report.changed.iter().map(|(column, n)| (column.to_string(), (*n).into())).collect();
     json(

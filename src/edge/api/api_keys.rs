@@ -50,7 +50,7 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
 pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
     let principal = caller(req, services).await?;
     let id = path_id(params, "api_key_id", ApiKeyId::parse)?;
-    api_keys::delete(services, &principal, &id).await?;
+    api_keys::delete(services, &req.call(), &principal, &id).await?;
     json(200, &json!({ "detail": "API Key deleted" }))
 }
 

@@ -9,6 +9,7 @@ use crate::service::api_keys::ApiKeyError;
 use crate::service::auth::{AuthError, NotSuperuser};
 use crate::service::flows::FlowError;
 use crate::service::projects::ProjectError;
+use crate::service::sessions::SessionError;
 use crate::service::sign_in::SignInError;
 use crate::service::users::UserError;
 use crate::service::variables::VariableError;
@@ -309,6 +310,15 @@ impl From<ApiKeyError> for ApiError {
             ApiKeyError::NotFound => ApiError::bad_request("API Key not found"),
             ApiKeyError::StoreKeyEmpty => ApiError::bad_request("API key cannot be empty."),
             ApiKeyError::Failed(err) => err.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::NotFound => ApiError::not_found("Session not found"),
+            SessionError::Failed(err) => err.into(),
         }
     }
 }

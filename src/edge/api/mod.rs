@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api_keys;
 pub mod app_info;
+pub mod audits;
 pub mod auth;
 pub mod error;
 pub mod flows;
@@ -11,6 +12,7 @@ pub mod gateway;
 pub mod health;
 pub mod projects;
 pub mod schemas;
+pub mod sessions;
 pub mod users;
 pub mod variables;
 

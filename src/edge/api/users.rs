@@ -131,7 +131,7 @@ pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> 
     let id = user_id(params)?;
     // Langflow checks deletion with its user rules, whose refusal reads "Permission denied".
     let admin = principal.as_superuser().map_err(|_| Denied::NotAdmin)?;
-    users::delete(services, &admin, &id).await?;
+    users::delete(services, &req.call(), &admin, &id).await?;
     let request_id = crate::core::ids::uuid_v4(random_bytes::<16>()?);
     json(202, &json!({ "detail": "User deletion started", "request_id": request_id }))
 }

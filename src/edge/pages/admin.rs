@@ -16,6 +16,7 @@ use crate::db::users::User;
 use crate::edge::http::Params;
 use crate::edge::http::Req;
 use crate::service::auth::Superuser;
+use crate::service::sessions;
 use crate::service::users::{self, NewUser, UserChanges, UserError};
 use crate::service::Services;
 use maud::{html, Markup};
@@ -35,6 +36,7 @@ fn notice_for(done: Option<&str>) -> &'static str {
         Some("updated") => "The user's settings were saved.",
         Some("password") => "The password was changed. The user's sessions have ended.",
         Some("deleted") => "The user and everything they owned were deleted.",
+        Some("sessions") => "The user's sessions were ended: they are signed out everywhere.",
         _ => "",
     }
 }
@@ -70,7 +72,10 @@ fn users_view(visitor: &Visitor, listing: &UserList, notice: &str) -> Markup {
     let body = html! {
         div class="page-head" {
             h1 { "Admin Page" }
-            a class="btn btn-primary" href="/admin/users/new" { "New User" }
+            div class="actions" {
+                a class="btn" href="/admin/audit" { "Audit log" }
+                a class="btn btn-primary" href="/admin/users/new" { "New User" }
+            }
         }
         @if !notice.is_empty() {
             (layout::notice_ok(notice))
@@ -265,6 +270,8 @@ pub async fn create(
 
 #[derive(Default)]
 struct EditView<'a> {
+    /// How many sessions the user has (shown on a plain GET of the page).
+    live_sessions: Option<usize>,
     flags_error: Option<&'a str>,
     password_error: Option<&'a str>,
     confirm_error: Option<&'a str>,
@@ -294,14 +301,15 @@ fn new_password_inputs<'a>(
 
 /// GET /admin/users/{id}
 pub async fn edit(
-    _: &mut Req,
+    req: &mut Req,
     services: &Services,
     visitor: &Visitor,
     admin: &Superuser<'_>,
     params: &Params<'_>,
 ) -> PageResult {
     let user = target(services, admin, params).await?;
-    Ok(edit_page(visitor, &user, &EditView::default()))
+    let live = sessions::list_of(services, &req.call(), admin, &user).await?.len();
+    Ok(edit_page(visitor, &user, &EditView { live_sessions: Some(live), ..EditView::default() }))
 }
 
 fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
@@ -346,6 +354,25 @@ fn edit_view(visitor: &Visitor, user: &User, view: &EditView) -> Markup {
                 (password.render())
                 (confirm.render())
                 div class="actions" { button type="submit" class="btn btn-primary" { "Reset password" } }
+            }
+        }
+        div class="card narrow" {
+            h2 { "Sessions" }
+            p {
+                @match view.live_sessions {
+                    Some(1) => "Signed in in 1 place.",
+                    Some(n) => { "Signed in in " (n) " places." }
+                    None => "",
+                }
+                " " a href={ "/admin/audit?user_id=" (user.id) } { "Audit events" }
+            }
+            form method="post" action={ "/admin/users/" (user.id) "/sessions/end" } {
+                (layout::token_input(visitor))
+                div class="actions" {
+                    button type="submit" class="btn btn-danger" {
+                        @if user.id == visitor.user.id { "End my other sessions" } @else { "End all sessions" }
+                    }
+                }
             }
         }
         @if user.id != visitor.user.id {
@@ -424,6 +451,23 @@ pub async fn reset_password(
     }
 }
 
+/// POST /admin/users/{id}/sessions/end — signs the user out everywhere (the admin's own current
+/// session stays, when it is their own account).
+pub async fn end_sessions(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
+        return Ok(refused);
+    }
+    sessions::end_all_for_user(services, &req.call(), admin, &user).await?;
+    Ok(redirect("/admin?done=sessions"))
+}
+
 /// GET /admin/users/{id}/delete
 pub async fn confirm_delete(
     _: &mut Req,
@@ -465,7 +509,7 @@ pub async fn delete(
     if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    match users::delete(services, admin, &user.id).await {
+    match users::delete(services, &req.call(), admin, &user.id).await {
         Ok(()) => Ok(redirect("/admin?done=deleted")),
         Err(UserError::Denied(denied)) => Ok(delete_page(visitor, &user, Some(denied_text(denied)))),
         Err(err) => Err(err.into()),
@@ -527,17 +571,22 @@ mod tests {
         let visitor = visitor();
         let other = user(&hostile("user-id"), &hostile("user-name"), false);
         let (flags_error, password_error) = (hostile("flags-error"), hostile("password-error"));
-        let view =
-            EditView { flags_error: Some(&flags_error), password_error: Some(&password_error), confirm_error: None };
+        let view = EditView {
+            live_sessions: Some(2),
+            flags_error: Some(&flags_error),
+            password_error: Some(&password_error),
+            confirm_error: None,
+        };
         let html = edit_view(&visitor, &other, &view).into_string();
         // <title>, <h1>, "Deletes ... with their flows", "Delete ...".
         assert_escaped(&html, "user-name", 4);
-        // The two form actions and the Delete link.
-        assert_escaped(&html, "user-id", 3);
+        // The three form actions, the audit link and the Delete link.
+        assert_escaped(&html, "user-id", 5);
         assert_escaped(&html, "flags-error", 1);
         assert_escaped(&html, "password-error", 1);
-        // The top bar's log-out form and the two forms here.
-        assert_escaped(&html, "form-token", 3);
+        // The top bar's log-out form and the three forms here.
+        assert_escaped(&html, "form-token", 4);
+        assert!(html.contains("Signed in in 2 places."));
         // One's own account has no Delete section.
         let own = edit_view(&visitor, &visitor.user, &EditView::default()).into_string();
         assert!(!own.contains("Delete account"));

@@ -173,7 +173,7 @@ pub async fn delete(req: &mut Req, services: &Services, visitor: &Visitor, param
     if let Err(refused) = visitor_form(req, services, visitor).await {
         return Ok(refused);
     }
-    api_keys::delete(services, &visitor.principal(), &key.id).await?;
+    api_keys::delete(services, &req.call(), &visitor.principal(), &key.id).await?;
     Ok(redirect("/settings/api-keys?done=deleted"))
 }
 

@@ -27,6 +27,7 @@ pub fn asset_version() -> &'static str {
 pub enum Section {
     Flows,
     ApiKeys,
+    Sessions,
     Admin,
     None,
 }
@@ -73,6 +74,7 @@ fn top_bar(visitor: &Visitor, section: Section) -> Markup {
             nav class="nav" aria-label="Main" {
                 (nav_link("/flows", "Flows", Section::Flows))
                 (nav_link("/settings/api-keys", "API Keys", Section::ApiKeys))
+                (nav_link("/settings/sessions", "Sessions", Section::Sessions))
             }
             details class="menu" {
                 summary {
@@ -86,6 +88,7 @@ fn top_bar(visitor: &Visitor, section: Section) -> Markup {
                         a href="/admin" { "Admin Page" }
                     }
                     a href="/settings/api-keys" { "API Keys" }
+                    a href="/settings/sessions" { "Your sessions" }
                     form method="post" action="/logout" {
                         (token_input(visitor))
                         button type="submit" { "Log out" }

@@ -181,7 +181,7 @@ pub async fn logout(req: &mut Req, services: &Services, _: &Params<'_>) -> Respo
     let refresh = credentials::refresh_token(req);
     // With a session to end, the form must carry its token.
     let named = sign_in::sessions_named(services, &call, access.as_deref(), refresh.as_deref());
-    if let Err(err) = read_form(req, services, named.first()).await {
+    if let Err(err) = read_form(req, services, named.first().map(|(id, _)| id)).await {
         return form_refused(None, err);
     }
     if let Err(err) = sign_in::sign_out(services, &call, &named).await {

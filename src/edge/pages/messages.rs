@@ -6,6 +6,7 @@ use crate::core::user_rules::Denied;
 use crate::edge::http::RequestError;
 use crate::service::api_keys::ApiKeyError;
 use crate::service::flows::FlowError;
+use crate::service::sessions::SessionError;
 use crate::service::sign_in::SignInError;
 use crate::service::users::UserError;
 use crate::service::Failure;
@@ -145,6 +146,15 @@ impl From<ApiKeyError> for PageError {
             ApiKeyError::NameTooLong => refused(400, "Use at most 255 characters."),
             ApiKeyError::StoreKeyEmpty => refused(400, "API key cannot be empty."),
             ApiKeyError::Failed(err) => err.into(),
+        }
+    }
+}
+
+impl From<SessionError> for PageError {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::NotFound => not_found(),
+            SessionError::Failed(err) => err.into(),
         }
     }
 }

@@ -15,10 +15,12 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod audit;
 pub mod flows;
 pub mod layout;
 pub mod login;
 pub mod messages;
+pub mod sessions;
 
 use super::credentials;
 use super::http::{self, Req, RequestError, SMALL_BODY_LIMIT};
