@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod app_secrets;
 pub mod flows;
 pub mod login_attempts;
+pub mod oidc_identities;
 pub mod sessions;
 pub mod users;
 pub mod variables;

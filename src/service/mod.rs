@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod flows;
 pub mod identity;
+pub mod oidc;
 pub mod recent;
 pub mod secrets;
 pub mod session_cache;
