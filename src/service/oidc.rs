@@ -25,7 +25,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{web_sys, Fetch};
 
 /// The JWKS is fetched again for an unknown `kid` at most this often.
 const JWKS_REFETCH_SECS: i64 = 60;
@@ -58,7 +58,8 @@ impl From<UserError> for OidcError {
     fn from(err: UserError) -> Self {
         match err {
             UserError::Failed(err) => OidcError::Failed(err),
-            other => OidcError::Failed(Failure::Internal(format!("provisioning failed: {other:?}"))),
+            UserError::Username(rule) => OidcError::Failed(Failure::Internal(format!("provisioning: {rule}"))),
+            _ => OidcError::Failed(Failure::Internal("provisioning failed".into())),
         }
     }
 }
@@ -69,7 +70,7 @@ impl From<SignInError> for OidcError {
             SignInError::WaitingForApproval => OidcError::WaitingForApproval,
             SignInError::Inactive | SignInError::AccountInactive => OidcError::Inactive,
             SignInError::Failed(err) => OidcError::Failed(err),
-            other => OidcError::Failed(Failure::Internal(format!("sign-in failed: {other:?}"))),
+            _ => OidcError::Failed(Failure::Internal("single sign-on: unexpected sign-in refusal".into())),
         }
     }
 }
@@ -100,17 +101,32 @@ fn unavailable(what: &str) -> impl Fn(worker::Error) -> OidcError + '_ {
     move |err| OidcError::Unavailable(format!("{what}: {err}"))
 }
 
-async fn get_json(url: &str, what: &str) -> Result<Value, OidcError> {
-    let headers = Headers::new();
-    headers.set("accept", "application/json").map_err(unavailable(what))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(url, &init).map_err(unavailable(what))?;
-    let mut response = Fetch::Request(request).send().await.map_err(unavailable(what))?;
-    if response.status_code() != 200 {
-        return Err(OidcError::Unavailable(format!("{what}: HTTP {}", response.status_code())));
+/// One request to the provider, with `worker::Fetch` (web-sys types: worker's own `RequestInit`
+/// brings a serializer for its `cf` options that costs wasm size). Returns the status and the
+/// JSON body (`Null` when it is not JSON).
+async fn send(url: &str, form_body: Option<&str>, what: &str) -> Result<(u16, Value), OidcError> {
+    let failed = |err: JsValue| OidcError::Unavailable(format!("{what}: {}", err.as_string().unwrap_or_default()));
+    let headers = web_sys::Headers::new().map_err(failed)?;
+    headers.set("accept", "application/json").map_err(failed)?;
+    let init = web_sys::RequestInit::new();
+    init.set_redirect(web_sys::RequestRedirect::Error);
+    if let Some(body) = form_body {
+        headers.set("content-type", "application/x-www-form-urlencoded").map_err(failed)?;
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
     }
-    response.json::<Value>().await.map_err(unavailable(what))
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed)?;
+    let mut response = Fetch::Request(request.into()).send().await.map_err(unavailable(what))?;
+    let text = response.text().await.map_err(unavailable(what))?;
+    Ok((response.status_code(), serde_json::from_str(&text).unwrap_or_default()))
+}
+
+async fn get_json(url: &str, what: &str) -> Result<Value, OidcError> {
+    match send(url, None, what).await? {
+        (200, document) => Ok(document),
+        (status, _) => Err(OidcError::Unavailable(format!("{what}: HTTP {status}"))),
+    }
 }
 
 fn endpoint(document: &Value, name: &str) -> Result<String, OidcError> {
@@ -257,15 +273,7 @@ async fn exchange(
         .append_pair("client_secret", &provider.client_secret)
         .finish();
     let what = "token endpoint";
-    let headers = Headers::new();
-    headers.set("content-type", "application/x-www-form-urlencoded").map_err(unavailable(what))?;
-    headers.set("accept", "application/json").map_err(unavailable(what))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&body)));
-    let request = Request::new_with_init(&found.token_endpoint, &init).map_err(unavailable(what))?;
-    let mut response = Fetch::Request(request).send().await.map_err(unavailable(what))?;
-    let status = response.status_code();
-    let answer: Value = response.json().await.unwrap_or_default();
+    let (status, answer) = send(&found.token_endpoint, Some(&body), what).await?;
     if status == 400 && answer.get("error").and_then(Value::as_str) == Some("invalid_grant") {
         return Err(OidcError::CodeRejected);
     }
