@@ -420,8 +420,10 @@ fn oidc_settings(
             "must be set with LANGFLOW_OIDC_ISSUER (use `wrangler secret put`, never [vars])",
         )
     })?;
-    let scopes = get("LANGFLOW_OIDC_SCOPES")
-        .map_or_else(|| "openid profile email".to_string(), |v| v.split_whitespace().collect::<Vec<_>>().join(" "));
+    let scopes = get("LANGFLOW_OIDC_SCOPES").map_or_else(
+        || "openid profile email".to_string(),
+        |v| v.split_ascii_whitespace().collect::<Vec<_>>().join(" "),
+    );
     if !scopes.split(' ').any(|s| s == "openid") {
         return Err(error("LANGFLOW_OIDC_SCOPES", "must include openid (for example: openid profile email)"));
     }

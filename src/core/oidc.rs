@@ -149,22 +149,22 @@ pub enum TokenRefusal {
 }
 
 impl TokenRefusal {
-    /// For the log and the refusal page: what was wrong, never the token.
+    /// For the log and the refusal page, as a sentence: what was wrong, never the token.
     pub fn reason(self) -> &'static str {
         match self {
-            TokenRefusal::Malformed => "the ID token is malformed",
+            TokenRefusal::Malformed => "The ID token is malformed.",
             TokenRefusal::Algorithm => {
-                "the ID token uses a signature algorithm that is not accepted (only RS256 and ES256)"
+                "The ID token uses a signature algorithm that is not accepted (only RS256 and ES256)."
             }
-            TokenRefusal::UnknownKey => "the ID token is signed by a key the provider does not publish",
-            TokenRefusal::BadSignature => "the ID token's signature does not verify",
-            TokenRefusal::Issuer => "the ID token comes from another issuer",
-            TokenRefusal::Audience => "the ID token was issued for another application",
-            TokenRefusal::AuthorizedParty => "the ID token was issued to another party (azp)",
-            TokenRefusal::Expired => "the ID token has expired",
-            TokenRefusal::IssuedInFuture => "the ID token is dated in the future",
-            TokenRefusal::Nonce => "the ID token does not belong to this sign-in (nonce)",
-            TokenRefusal::NoSubject => "the ID token names no subject",
+            TokenRefusal::UnknownKey => "The ID token is signed by a key the provider does not publish.",
+            TokenRefusal::BadSignature => "The ID token's signature does not verify.",
+            TokenRefusal::Issuer => "The ID token comes from another issuer.",
+            TokenRefusal::Audience => "The ID token was issued for another application.",
+            TokenRefusal::AuthorizedParty => "The ID token was issued to another party (azp).",
+            TokenRefusal::Expired => "The ID token has expired.",
+            TokenRefusal::IssuedInFuture => "The ID token is dated in the future.",
+            TokenRefusal::Nonce => "The ID token does not belong to this sign-in (nonce).",
+            TokenRefusal::NoSubject => "The ID token names no subject.",
         }
     }
 }
@@ -201,6 +201,12 @@ pub struct UnverifiedToken {
     payload: Vec<u8>,
 }
 
+/// A JSON object from bytes (through `from_str`, the one serde_json reader already in the wasm).
+fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, TokenRefusal> {
+    let text = std::str::from_utf8(bytes).map_err(|_| TokenRefusal::Malformed)?;
+    serde_json::from_str(text).map_err(|_| TokenRefusal::Malformed)
+}
+
 fn decode_part(part: &str) -> Result<Vec<u8>, TokenRefusal> {
     URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenRefusal::Malformed)
 }
@@ -208,8 +214,7 @@ fn decode_part(part: &str) -> Result<Vec<u8>, TokenRefusal> {
 pub fn split_token(token: &str) -> Result<UnverifiedToken, TokenRefusal> {
     let parts: Vec<&str> = token.split('.').collect();
     let [header, payload, signature] = parts.as_slice() else { return Err(TokenRefusal::Malformed) };
-    let header: Map<String, Value> =
-        serde_json::from_slice(&decode_part(header)?).map_err(|_| TokenRefusal::Malformed)?;
+    let header: Map<String, Value> = json_object(&decode_part(header)?)?;
     let alg = match header.get("alg").and_then(Value::as_str) {
         Some("RS256") => Algorithm::Rs256,
         Some("ES256") => Algorithm::Es256,
@@ -279,7 +284,7 @@ fn number(claims: &Map<String, Value>, name: &str) -> Option<i64> {
 
 /// OpenID Connect Core §3.1.3.7, for a token whose signature verified.
 pub fn check_claims(token: &UnverifiedToken, expected: &Expected) -> Result<VerifiedClaims, TokenRefusal> {
-    let claims: Map<String, Value> = serde_json::from_slice(&token.payload).map_err(|_| TokenRefusal::Malformed)?;
+    let claims = json_object(&token.payload)?;
     if claims.get("iss").and_then(Value::as_str) != Some(expected.issuer) {
         return Err(TokenRefusal::Issuer);
     }

@@ -20,12 +20,12 @@ use crate::core::{ids, time};
 use crate::db::oidc_identities::{self, Identity};
 use crate::db::{self, users::User};
 use crate::settings::{is_loopback_host, OidcProvider};
-use js_sys::Uint8Array;
-use serde_json::Value;
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
-use worker::{web_sys, Fetch};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys;
 
 /// The JWKS is fetched again for an unknown `kid` at most this often.
 const JWKS_REFETCH_SECS: i64 = 60;
@@ -83,7 +83,8 @@ struct Discovery {
 }
 
 struct KeySet {
-    keys: Vec<Value>,
+    /// Public JWKs as the provider published them (JS objects).
+    keys: Vec<JsValue>,
     fetched_at: i64,
 }
 
@@ -97,14 +98,14 @@ pub fn provider(services: &Services) -> Option<&OidcProvider> {
     services.settings().oidc.first()
 }
 
-fn unavailable(what: &str) -> impl Fn(worker::Error) -> OidcError + '_ {
-    move |err| OidcError::Unavailable(format!("{what}: {err}"))
+/// A string member of a JS object (a parsed JSON answer).
+fn member(object: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(object, &name.into()).ok().and_then(|v| v.as_string())
 }
 
-/// One request to the provider, with `worker::Fetch` (web-sys types: worker's own `RequestInit`
-/// brings a serializer for its `cf` options that costs wasm size). Returns the status and the
-/// JSON body (`Null` when it is not JSON).
-async fn send(url: &str, form_body: Option<&str>, what: &str) -> Result<(u16, Value), OidcError> {
+/// One request to the provider with the runtime's `fetch`, its JSON answer read by the runtime
+/// too (`Null` when it is not JSON): no HTTP or JSON code of ours in the wasm for it.
+async fn send(url: &str, form_body: Option<&str>, what: &str) -> Result<(u16, JsValue), OidcError> {
     let failed = |err: JsValue| OidcError::Unavailable(format!("{what}: {}", err.as_string().unwrap_or_default()));
     let headers = web_sys::Headers::new().map_err(failed)?;
     headers.set("accept", "application/json").map_err(failed)?;
@@ -117,24 +118,30 @@ async fn send(url: &str, form_body: Option<&str>, what: &str) -> Result<(u16, Va
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed)?;
-    let mut response = Fetch::Request(request.into()).send().await.map_err(unavailable(what))?;
-    let text = response.text().await.map_err(unavailable(what))?;
-    Ok((response.status_code(), serde_json::from_str(&text).unwrap_or_default()))
+    let global = js_sys::global();
+    let fetch: Function = Reflect::get(&global, &"fetch".into()).and_then(|f| f.dyn_into()).map_err(failed)?;
+    let promise: Promise = fetch.call1(&global, &request).and_then(|p| p.dyn_into()).map_err(failed)?;
+    let response: web_sys::Response = JsFuture::from(promise)
+        .await
+        .and_then(|r| r.dyn_into())
+        .map_err(|_| OidcError::Unavailable(format!("{what}: could not connect")))?;
+    let body = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    };
+    Ok((response.status(), body))
 }
 
-async fn get_json(url: &str, what: &str) -> Result<Value, OidcError> {
+async fn get_json(url: &str, what: &str) -> Result<JsValue, OidcError> {
     match send(url, None, what).await? {
-        (200, document) => Ok(document),
+        (200, document) if document.is_object() => Ok(document),
         (status, _) => Err(OidcError::Unavailable(format!("{what}: HTTP {status}"))),
     }
 }
 
-fn endpoint(document: &Value, name: &str) -> Result<String, OidcError> {
-    document
-        .get(name)
-        .and_then(Value::as_str)
+fn endpoint(document: &JsValue, name: &str) -> Result<String, OidcError> {
+    member(document, name)
         .filter(|url| oidc::is_allowed_endpoint(url, is_loopback_host))
-        .map(str::to_string)
         .ok_or_else(|| OidcError::Unavailable(format!("discovery: {name} missing or not https")))
 }
 
@@ -151,7 +158,7 @@ async fn discovery(provider: &OidcProvider, now: i64) -> Result<Rc<Discovery>, O
     let url = format!("{}/.well-known/openid-configuration", provider.issuer.trim_end_matches('/'));
     let document = get_json(&url, "discovery").await?;
     // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
-    if document.get("issuer").and_then(Value::as_str) != Some(provider.issuer.as_str()) {
+    if member(&document, "issuer").as_deref() != Some(provider.issuer.as_str()) {
         return Err(OidcError::Unavailable(
             "discovery: the document names another issuer than LANGFLOW_OIDC_ISSUER (check the exact URL, trailing slash included)"
                 .into(),
@@ -168,7 +175,11 @@ async fn discovery(provider: &OidcProvider, now: i64) -> Result<Rc<Discovery>, O
 
 async fn fetch_keys(jwks_uri: &str, now: i64) -> Result<Rc<KeySet>, OidcError> {
     let document = get_json(jwks_uri, "jwks").await?;
-    let keys = document.get("keys").and_then(Value::as_array).cloned().unwrap_or_default();
+    let keys = Reflect::get(&document, &"keys".into())
+        .ok()
+        .filter(|k| Array::is_array(k))
+        .map(|k| Array::from(&k).to_vec())
+        .unwrap_or_default();
     let set = Rc::new(KeySet { keys, fetched_at: now });
     JWKS.with(|j| *j.borrow_mut() = Some((jwks_uri.to_string(), set.clone())));
     Ok(set)
@@ -176,14 +187,14 @@ async fn fetch_keys(jwks_uri: &str, now: i64) -> Result<Rc<KeySet>, OidcError> {
 
 /// The key for a token's `kid` and algorithm: from the cached set, else from a fresh fetch when
 /// the cache is over a minute old (a provider rotating its keys), else none.
-async fn key_for(jwks_uri: &str, alg: Algorithm, kid: Option<&str>, now: i64) -> Result<Value, OidcError> {
-    let fits = |key: &&Value| {
-        let field = |name: &str| key.get(name).and_then(Value::as_str);
-        field("kty") == Some(alg.key_type())
+async fn key_for(jwks_uri: &str, alg: Algorithm, kid: Option<&str>, now: i64) -> Result<JsValue, OidcError> {
+    let fits = |key: &&JsValue| {
+        let field = |name: &str| member(key, name);
+        field("kty").as_deref() == Some(alg.key_type())
             && field("alg").is_none_or(|a| a == alg.name())
             && field("use").is_none_or(|u| u == "sig")
-            && (alg != Algorithm::Es256 || field("crv") == Some("P-256"))
-            && kid.is_none_or(|kid| field("kid") == Some(kid))
+            && (alg != Algorithm::Es256 || field("crv").as_deref() == Some("P-256"))
+            && kid.is_none_or(|kid| field("kid").as_deref() == Some(kid))
     };
     let pick = |set: &KeySet| {
         let mut fitting = set.keys.iter().filter(fits);
@@ -213,16 +224,16 @@ async fn key_for(jwks_uri: &str, alg: Algorithm, kid: Option<&str>, now: i64) ->
 
 /// WebCrypto verification of a JWS signature with a public JWK. Only the public members are
 /// imported, so a JWK's `key_ops` or `ext` cannot get in the way.
-async fn signature_verifies(alg: Algorithm, jwk: &Value, input: &[u8], signature: &[u8]) -> Result<bool, JsValue> {
-    let member = |name: &str| JsValue::from_str(jwk.get(name).and_then(Value::as_str).unwrap_or_default());
+async fn signature_verifies(alg: Algorithm, jwk: &JsValue, input: &[u8], signature: &[u8]) -> Result<bool, JsValue> {
+    let part = |name: &str| JsValue::from_str(&member(jwk, name).unwrap_or_default());
     let (public, import, verify) = match alg {
         Algorithm::Rs256 => (
-            object(&[("kty", "RSA".into()), ("n", member("n")), ("e", member("e"))])?,
+            object(&[("kty", "RSA".into()), ("n", part("n")), ("e", part("e"))])?,
             object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())])?,
             object(&[("name", "RSASSA-PKCS1-v1_5".into())])?,
         ),
         Algorithm::Es256 => (
-            object(&[("kty", "EC".into()), ("crv", "P-256".into()), ("x", member("x")), ("y", member("y"))])?,
+            object(&[("kty", "EC".into()), ("crv", "P-256".into()), ("x", part("x")), ("y", part("y"))])?,
             object(&[("name", "ECDSA".into()), ("namedCurve", "P-256".into())])?,
             object(&[("name", "ECDSA".into()), ("hash", "SHA-256".into())])?,
         ),
@@ -274,18 +285,16 @@ async fn exchange(
         .finish();
     let what = "token endpoint";
     let (status, answer) = send(&found.token_endpoint, Some(&body), what).await?;
-    if status == 400 && answer.get("error").and_then(Value::as_str) == Some("invalid_grant") {
+    let error = member(&answer, "error");
+    if status == 400 && error.as_deref() == Some("invalid_grant") {
         return Err(OidcError::CodeRejected);
     }
     if status != 200 {
         // The provider's `error` code only: its description might echo what was sent.
-        let error = answer.get("error").and_then(Value::as_str).unwrap_or("no error code");
+        let error = error.unwrap_or_default();
         return Err(OidcError::Unavailable(format!("{what}: HTTP {status} ({error})")));
     }
-    answer
-        .get("id_token")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    member(&answer, "id_token")
         .ok_or_else(|| OidcError::Unavailable(format!("{what}: no id_token (is `openid` in LANGFLOW_OIDC_SCOPES?)")))
 }
 

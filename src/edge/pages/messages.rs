@@ -181,11 +181,7 @@ impl From<OidcError> for PageError {
             }
             OidcError::Token(refusal) => {
                 worker::console_warn!("single sign-on refused: {}", refusal.reason());
-                let mut reason = refusal.reason().to_string();
-                if let Some(first) = reason.get(..1) {
-                    reason = format!("{}{}.", first.to_uppercase(), reason.get(1..).unwrap_or_default());
-                }
-                sso_refused(401, &reason)
+                sso_refused(401, refusal.reason())
             }
             OidcError::Access(AccessRefusal::Domain) => {
                 sso_refused(403, "Your account's email domain is not allowed to sign in here.")
