@@ -110,7 +110,8 @@ async fn send(url: &str, form_body: Option<&str>, what: &str) -> Result<(u16, Js
     let headers = web_sys::Headers::new().map_err(failed)?;
     headers.set("accept", "application/json").map_err(failed)?;
     let init = web_sys::RequestInit::new();
-    init.set_redirect(web_sys::RequestRedirect::Error);
+    // workerd knows only `follow` and `manual`; a redirect then answers 3xx, which is refused.
+    init.set_redirect(web_sys::RequestRedirect::Manual);
     if let Some(body) = form_body {
         headers.set("content-type", "application/x-www-form-urlencoded").map_err(failed)?;
         init.set_method("POST");

@@ -27,8 +27,24 @@ function close(server) {
  * (`register`); the server listens first so the workers can be started with its issuer URL.
  */
 export async function realProvider(accounts) {
+  // `capture.on`: the provider's next redirect to a worker's callback is kept in `capture.url`
+  // and the browser is sent to a page of ours instead, with its flow cookie unused (a test then
+  // replays or alters the callback). The provider's own answer is otherwise untouched.
+  const capture = { on: false, url: null };
   const server = http.createServer((req, res) => {
+    if (req.url === "/captured") { res.writeHead(200, { "content-type": "text/plain" }); res.end("captured"); return; }
     if (!handler) { res.writeHead(503); res.end(); return; }
+    if (capture.on) {
+      const setHeader = res.setHeader.bind(res);
+      res.setHeader = (name, value) => {
+        if (capture.on && name.toLowerCase() === "location" && String(value).includes("/login/oidc/callback")) {
+          capture.on = false;
+          capture.url = String(value);
+          return setHeader(name, `${issuer}/captured`);
+        }
+        return setHeader(name, value);
+      };
+    }
     handler(req, res);
   });
   const issuer = await listen(server);
@@ -36,6 +52,7 @@ export async function realProvider(accounts) {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   return {
     issuer,
+    capture,
     register(clients) {
       const provider = new Provider(issuer, {
         clients: clients.map(({ clientId, secret, redirectUri }) => ({
@@ -46,6 +63,9 @@ export async function realProvider(accounts) {
         })),
         jwks: { keys: [{ ...privateKey.export({ format: "jwk" }), kid: "real-rsa", use: "sig", alg: "RS256" }] },
         pkce: { required: () => true },
+        // Claims in the ID token, as Google, Entra ID, Okta and Keycloak send them (the edge
+        // reads the ID token only, not the userinfo endpoint).
+        conformIdTokenClaims: false,
         claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["preferred_username", "name"] },
         findAccount: async (_ctx, id) => ({
           accountId: id,
