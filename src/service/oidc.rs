@@ -178,7 +178,7 @@ async fn fetch_keys(jwks_uri: &str, now: i64) -> Result<Rc<KeySet>, OidcError> {
     let document = get_json(jwks_uri, "jwks").await?;
     let keys = Reflect::get(&document, &"keys".into())
         .ok()
-        .filter(|k| Array::is_array(k))
+        .filter(Array::is_array)
         .map(|k| Array::from(&k).to_vec())
         .unwrap_or_default();
     let set = Rc::new(KeySet { keys, fetched_at: now });
@@ -372,13 +372,11 @@ async fn account_and_session(
     let (db, now) = (&services.db, call.now_secs());
     let email = claims.text("email");
     let mut writes = Vec::new();
-    let known = oidc_identities::find(db, &provider.issuer, &claims.subject).await?;
+    let known = oidc_identities::find_user(db, &provider.issuer, &claims.subject).await?;
     let mut user = match known {
-        Some(identity) => {
-            writes.push(oidc_identities::record_login(db, &identity.id, email, now)?);
-            db::users::find_by_id(db, &identity.user_id)
-                .await?
-                .ok_or_else(|| Failure::Internal("an identity's user is missing".into()))?
+        Some(user) => {
+            writes.push(oidc_identities::record_login(db, &provider.issuer, &claims.subject, email, now)?);
+            user
         }
         None => {
             let linked = match claims.verified_email().filter(|_| provider.link_by_email) {
@@ -443,10 +441,8 @@ async fn provision(
             Ok(user) => return Ok(user),
             Err(UserError::UsernameTaken) => {
                 // Another sign-in of the same person may have just created the identity.
-                if let Some(identity) = oidc_identities::find(&services.db, &provider.issuer, &claims.subject).await? {
-                    return db::users::find_by_id(&services.db, &identity.user_id)
-                        .await?
-                        .ok_or_else(|| Failure::Internal("an identity's user is missing".into()).into());
+                if let Some(user) = oidc_identities::find_user(&services.db, &provider.issuer, &claims.subject).await? {
+                    return Ok(user);
                 }
             }
             Err(other) => return Err(other.into()),

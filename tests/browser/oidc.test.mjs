@@ -46,6 +46,7 @@ before(async () => {
       vars: sso(hostile.issuer, "edge-guarded", HOSTILE_SECRET, {
         LANGFLOW_NEW_USER_IS_ACTIVE: "True", LANGFLOW_OIDC_DISPLAY_NAME: "Hostile IdP",
         LANGFLOW_OIDC_ALLOWED_DOMAINS: "example.com", LANGFLOW_OIDC_ALLOWED_GROUPS: "staff", LANGFLOW_OIDC_SUPERUSER_GROUPS: "admins",
+        LANGFLOW_PASSWORD_LOGIN: "False",
       }),
     }),
   ]);
@@ -368,6 +369,47 @@ describe("ID tokens refused from a provider that misbehaves", () => {
     await page.goto(`${guarded.url}/admin`);
     assert.equal(path(page), "/flows");
     await page.context().close();
+  });
+});
+
+describe("LANGFLOW_PASSWORD_LOGIN=False", () => {
+  it("hides the password form and keeps it only for the bootstrap superuser", async () => {
+    const page = await newPage();
+    await page.goto(`${guarded.url}/login`);
+    await page.getByRole("link", { name: "Sign in with Hostile IdP" }).waitFor();
+    assert.equal(await page.getByLabel("Username", { exact: true }).count(), 0);
+    await page.getByRole("link", { name: "Administrator: log in with a password" }).click();
+    await page.getByLabel("Username", { exact: true }).fill(ADMIN.username);
+    await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(/\/flows$/);
+    await page.context().close();
+
+    // Another account with a real password is refused as if the password were wrong.
+    const { token } = await signInAdmin(guarded.url);
+    const made = await call(guarded.url, "/api/v1/users/", { method: "POST", token, json: { username: "grace", password: "grace-password-1" } });
+    assert.equal(made.status, 201);
+    const wrong = await login(guarded.url, "grace", "not-her-password");
+    const right = await login(guarded.url, "grace", "grace-password-1");
+    assert.equal(right.status, 401);
+    assert.deepEqual(right.body, wrong.body);
+  });
+});
+
+describe("configuration", () => {
+  it("an http:// issuer off loopback is a 500 naming LANGFLOW_OIDC_ISSUER, never the secret", async () => {
+    const worker = await startWorker({
+      vars: { LANGFLOW_OIDC_ISSUER: "http://idp.example.com", LANGFLOW_OIDC_CLIENT_ID: "x", LANGFLOW_OIDC_CLIENT_SECRET: SECRET },
+    });
+    try {
+      const res = await call(worker.url, "/api/v1/users/whoami");
+      assert.equal(res.status, 500);
+      assert.match(res.body.detail, /LANGFLOW_OIDC_ISSUER/);
+      assert.match(res.body.detail, /127\.0\.0\.1 or localhost/);
+      assert.ok(!res.body.detail.includes(SECRET));
+    } finally {
+      await worker.destroy();
+    }
   });
 });
 

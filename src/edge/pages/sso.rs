@@ -59,7 +59,6 @@ pub async fn callback(req: &mut Req, services: &Services, _: &Params<'_>) -> Res
         error: req.query_param("error"),
         redirect_uri: &redirect_uri(req),
     };
-    // The audit log's sign-in events belong here: after `complete`, success or refusal.
     match oidc::complete(services, &req.call(), &back).await {
         Ok((signed_in, next)) => {
             let mut response = redirect(&safe_next(Some(&next)));
