@@ -299,6 +299,15 @@ mod tests {
     }
 
     #[test]
+    fn the_single_sign_on_marker_never_verifies() {
+        assert!(is_unusable(NO_PASSWORD));
+        assert!(!is_unusable(DUMMY_HASH));
+        for typed in ["", "!sso-only", "sso-only", "password123"] {
+            assert_eq!(verify_password(typed, NO_PASSWORD), Verification::Invalid, "{typed}");
+        }
+    }
+
+    #[test]
     fn garbage_hashes_are_invalid() {
         let cases = [
             "",

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startWorker, call, login, signInAdmin, ADMIN, ROOT, queryD1Batch } from "../http/harness.mjs";
 import { realProvider, hostileProvider } from "./oidc-providers.mjs";
+import { startFakeOrigin } from "../gateway/origin-server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = join(ROOT, "test-artifacts", "screenshots");
@@ -393,6 +394,35 @@ describe("LANGFLOW_PASSWORD_LOGIN=False", () => {
     const right = await login(guarded.url, "grace", "grace-password-1");
     assert.equal(right.status, 401);
     assert.deepEqual(right.body, wrong.body);
+  });
+});
+
+describe("gateway mode", () => {
+  it("a single sign-on session is forwarded to Langflow with the user's identity", async () => {
+    const origin = await startFakeOrigin((_req, res) => { res.writeHead(200, { "content-type": "text/plain" }); res.end("the origin"); });
+    const worker = await startWorker({
+      vars: {
+        LANGFLOW_ORIGIN_URL: origin.url, LANGFLOW_NEW_USER_IS_ACTIVE: "True", LANGFLOW_OIDC_ISSUER: hostile.issuer,
+        LANGFLOW_OIDC_CLIENT_ID: "edge-guarded", LANGFLOW_OIDC_CLIENT_SECRET: HOSTILE_SECRET, LANGFLOW_OIDC_DISPLAY_NAME: "Hostile IdP",
+      },
+    });
+    try {
+      hostile.state.mode = "ok";
+      const page = await newPage();
+      await page.goto(`${worker.url}/login`);
+      await page.getByRole("link", { name: "Sign in with Hostile IdP" }).click();
+      await page.getByText("the origin").waitFor();
+      const forwarded = origin.to("/flows").at(-1);
+      assert.ok(forwarded, "the page after signing in came from the origin");
+      const identity = forwarded.headers["x-langflow-identity"];
+      assert.ok(identity, "with the identity header");
+      const claims = JSON.parse(Buffer.from(identity.split(".")[1], "base64url").toString());
+      assert.equal(claims.preferred_username, "halice");
+      await page.context().close();
+    } finally {
+      await worker.destroy();
+      await origin.close();
+    }
   });
 });
 
