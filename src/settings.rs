@@ -35,6 +35,18 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_GATEWAY_PRIVATE_KEY",
     "LANGFLOW_GATEWAY_PUBLISHED_KEYS",
     "LANGFLOW_AUDIT_RETENTION_DAYS",
+    "LANGFLOW_OIDC_ISSUER",
+    "LANGFLOW_OIDC_CLIENT_ID",
+    "LANGFLOW_OIDC_CLIENT_SECRET",
+    "LANGFLOW_OIDC_SCOPES",
+    "LANGFLOW_OIDC_USERNAME_CLAIM",
+    "LANGFLOW_OIDC_DISPLAY_NAME",
+    "LANGFLOW_OIDC_ALLOWED_DOMAINS",
+    "LANGFLOW_OIDC_ALLOWED_GROUPS",
+    "LANGFLOW_OIDC_GROUPS_CLAIM",
+    "LANGFLOW_OIDC_SUPERUSER_GROUPS",
+    "LANGFLOW_OIDC_LINK_BY_EMAIL",
+    "LANGFLOW_PASSWORD_LOGIN",
 ];
 
 /// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
@@ -147,6 +159,44 @@ impl fmt::Debug for GatewaySettings {
     }
 }
 
+/// One OpenID Connect provider (`LANGFLOW_OIDC_*`). Settings keep a list, so a second provider
+/// is one more entry, not a rewrite.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcProvider {
+    /// Exactly as the provider writes its `iss` claim; `http://` only on a loopback host.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Space-separated, always with `openid`.
+    pub scopes: String,
+    /// Claims tried in order for a new account's username.
+    pub username_claims: Vec<String>,
+    /// The login button says "Sign in with <display_name>".
+    pub display_name: String,
+    /// Email domains (of a verified `email`) allowed to sign in; empty: any.
+    pub allowed_domains: Vec<String>,
+    /// Groups allowed to sign in; empty: any.
+    pub allowed_groups: Vec<String>,
+    pub groups_claim: String,
+    /// Members are superusers and others are not, decided at each sign-in; empty: the flag is
+    /// left to the admin page.
+    pub superuser_groups: Vec<String>,
+    /// Sign in to an existing account whose username is the verified email.
+    pub link_by_email: bool,
+}
+
+impl fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<set>")
+            .field("scopes", &self.scopes)
+            .field("display_name", &self.display_name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// `Debug` (see below) never prints the secrets.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -172,6 +222,10 @@ pub struct Settings {
     pub gateway: Option<GatewaySettings>,
     /// Audit events older than this many days are deleted (now and then, after an answer).
     pub audit_retention_days: u32,
+    /// Single sign-on providers (at most one for now).
+    pub oidc: Vec<OidcProvider>,
+    /// `LANGFLOW_PASSWORD_LOGIN`: when off, only the bootstrap superuser signs in with a password.
+    pub password_login: bool,
 }
 
 /// Secrets are shown as whether they are set, never as their value: a `{:?}` of the settings
@@ -196,6 +250,8 @@ impl fmt::Debug for Settings {
             .field("expose_d1_stats", &self.expose_d1_stats)
             .field("gateway", &self.gateway)
             .field("audit_retention_days", &self.audit_retention_days)
+            .field("oidc", &self.oidc)
+            .field("password_login", &self.password_login)
             .finish()
     }
 }
@@ -282,6 +338,16 @@ impl Settings {
             }
         }
 
+        let oidc = oidc_settings(&get, &lookup, &boolean)?;
+        let password_login = boolean("LANGFLOW_PASSWORD_LOGIN", true)?;
+        if !password_login && oidc.is_empty() {
+            return Err(ConfigError {
+                variable: "LANGFLOW_PASSWORD_LOGIN",
+                problem: "is False but no single sign-on is configured (LANGFLOW_OIDC_ISSUER); nobody but the superuser could sign in"
+                    .into(),
+            });
+        }
+
         Ok(Settings {
             auto_login,
             superuser,
@@ -311,8 +377,81 @@ impl Settings {
             expose_d1_stats: boolean("LANGFLOW_EDGE_BENCH_STATS", false)?,
             gateway: gateway_settings(&get, &number)?,
             audit_retention_days: number("LANGFLOW_AUDIT_RETENTION_DAYS", 90, 1)?,
+            oidc,
+            password_login,
         })
     }
+}
+
+/// A comma-separated list, trimmed, empty entries dropped.
+fn list(value: Option<String>) -> Vec<String> {
+    value.map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()).unwrap_or_default()
+}
+
+/// `LANGFLOW_OIDC_ISSUER` turns single sign-on on; the client id and secret must come with it.
+fn oidc_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    boolean: &dyn Fn(&'static str, bool) -> Result<bool, ConfigError>,
+) -> Result<Vec<OidcProvider>, ConfigError> {
+    let error = |variable: &'static str, problem: &str| ConfigError { variable, problem: problem.to_string() };
+    let Some(issuer) = get("LANGFLOW_OIDC_ISSUER").map(|v| v.trim().to_string()) else {
+        for variable in ["LANGFLOW_OIDC_CLIENT_ID", "LANGFLOW_OIDC_CLIENT_SECRET"] {
+            if get(variable).is_some() {
+                return Err(error(
+                    variable,
+                    "is set but LANGFLOW_OIDC_ISSUER is not; set the provider's issuer URL too",
+                ));
+            }
+        }
+        return Ok(Vec::new());
+    };
+    let host_ok = crate::core::oidc::is_allowed_endpoint(&issuer, is_loopback_host);
+    if !host_ok || issuer.contains(['?', '#', ' ', '@']) {
+        return Err(error(
+            "LANGFLOW_OIDC_ISSUER",
+            "must be the provider's https:// issuer URL, such as https://accounts.google.com (http:// only for 127.0.0.1 or localhost; no query, no user name)",
+        ));
+    }
+    let client_id = get("LANGFLOW_OIDC_CLIENT_ID").map(|v| v.trim().to_string()).ok_or_else(|| {
+        error(
+            "LANGFLOW_OIDC_CLIENT_ID",
+            "must be set with LANGFLOW_OIDC_ISSUER (the client id the provider gave this application)",
+        )
+    })?;
+    let client_secret = lookup("LANGFLOW_OIDC_CLIENT_SECRET").filter(|v| !v.is_empty()).ok_or_else(|| {
+        error(
+            "LANGFLOW_OIDC_CLIENT_SECRET",
+            "must be set with LANGFLOW_OIDC_ISSUER (use `wrangler secret put`, never [vars])",
+        )
+    })?;
+    let scopes = get("LANGFLOW_OIDC_SCOPES").map_or_else(
+        || "openid profile email".to_string(),
+        |v| v.split_ascii_whitespace().collect::<Vec<_>>().join(" "),
+    );
+    if !scopes.split(' ').any(|s| s == "openid") {
+        return Err(error("LANGFLOW_OIDC_SCOPES", "must include openid (for example: openid profile email)"));
+    }
+    let username_claims = list(get("LANGFLOW_OIDC_USERNAME_CLAIM"));
+    let username_claims =
+        if username_claims.is_empty() { vec!["preferred_username".into(), "email".into()] } else { username_claims };
+    Ok(vec![OidcProvider {
+        issuer,
+        client_id,
+        client_secret,
+        scopes,
+        username_claims,
+        display_name: get("LANGFLOW_OIDC_DISPLAY_NAME")
+            .map_or_else(|| "single sign-on".into(), |v| v.trim().to_string()),
+        allowed_domains: list(get("LANGFLOW_OIDC_ALLOWED_DOMAINS"))
+            .into_iter()
+            .map(|d| d.trim_start_matches('@').to_ascii_lowercase())
+            .collect(),
+        allowed_groups: list(get("LANGFLOW_OIDC_ALLOWED_GROUPS")),
+        groups_claim: get("LANGFLOW_OIDC_GROUPS_CLAIM").map_or_else(|| "groups".into(), |v| v.trim().to_string()),
+        superuser_groups: list(get("LANGFLOW_OIDC_SUPERUSER_GROUPS")),
+        link_by_email: boolean("LANGFLOW_OIDC_LINK_BY_EMAIL", false)?,
+    }])
 }
 
 /// `LANGFLOW_ORIGIN_URL` turns gateway mode on; the other `LANGFLOW_GATEWAY_*` settings matter
@@ -477,6 +616,36 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("secret_key: \"<set>\"") && shown.contains("<2 set>"), "{shown}");
+    }
+
+    #[test]
+    fn oidc_needs_issuer_client_and_secret_and_https_off_loopback() {
+        let s = parse(&[]).unwrap();
+        assert!(s.oidc.is_empty() && s.password_login);
+        let base = [
+            ("LANGFLOW_OIDC_ISSUER", "https://accounts.google.com"),
+            ("LANGFLOW_OIDC_CLIENT_ID", "client-1"),
+            ("LANGFLOW_OIDC_CLIENT_SECRET", "oidc-secret-value"),
+        ];
+        let s = parse(&base).unwrap();
+        let provider = s.oidc.first().unwrap();
+        assert_eq!(provider.scopes, "openid profile email");
+        assert_eq!(provider.username_claims, vec!["preferred_username".to_string(), "email".to_string()]);
+        assert!(!format!("{s:?}").contains("oidc-secret-value"));
+        let err = parse(&base[..2]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_OIDC_CLIENT_SECRET");
+        let err = parse(&base[1..]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_OIDC_CLIENT_ID");
+        for bad in ["http://idp.example.com", "accounts.google.com", "https://idp?x=1"] {
+            let err = parse(&[base[1], base[2], ("LANGFLOW_OIDC_ISSUER", bad)]).unwrap_err();
+            assert_eq!(err.variable, "LANGFLOW_OIDC_ISSUER", "{bad}");
+        }
+        assert!(parse(&[base[1], base[2], ("LANGFLOW_OIDC_ISSUER", "http://127.0.0.1:9000")]).is_ok());
+        let err = parse(&[base[0], base[1], base[2], ("LANGFLOW_OIDC_SCOPES", "profile email")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_OIDC_SCOPES");
+        let err = parse(&[("LANGFLOW_PASSWORD_LOGIN", "False")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_PASSWORD_LOGIN");
+        assert!(!parse(&[base[0], base[1], base[2], ("LANGFLOW_PASSWORD_LOGIN", "False")]).unwrap().password_login);
     }
 
     #[test]

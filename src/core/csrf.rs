@@ -49,7 +49,7 @@ pub fn is_cross_site(signals: &BrowserSignals) -> bool {
 /// HMAC-SHA256 under a key of any length, without the crate's fallible `new_from_slice` (which
 /// never fails for HMAC): RFC 2104 hashes a key longer than the 64-byte block and zero-pads the
 /// rest, which is what the crate does too.
-fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
+pub fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
     let mut block = [0u8; 64];
     let digest;
     let key = if key.len() > block.len() {

@@ -26,6 +26,7 @@ pub mod identity_token;
 pub mod ids;
 pub mod mt19937;
 pub mod naming;
+pub mod oidc;
 pub mod password;
 pub mod rate_limit;
 pub mod request_body;

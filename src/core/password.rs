@@ -179,6 +179,15 @@ fn verify_argon2(password: &str, stored_hash: &str) -> Verification {
 
 /// Verified when the username is unknown, so that case costs the same time as a wrong password
 /// (deviation 2). Same parameters as new hashes; the password behind it was random and discarded.
+/// The `password` of an account that signs in only with single sign-on: not a hash format, so it
+/// never verifies, whatever is typed.
+pub const NO_PASSWORD: &str = "!sso-only";
+
+/// Whether `stored_hash` is `NO_PASSWORD` (or anything else that can never verify).
+pub fn is_unusable(stored_hash: &str) -> bool {
+    stored_hash.starts_with('!')
+}
+
 pub const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$fGqAy9+7GfW+JWbHW0ypUQ$MsNpzDpWuqHt6TAMJC3cH+ad+iTKuns+bXQ1EMpUlJg";
 
@@ -287,6 +296,15 @@ mod tests {
         assert_eq!(hash.algorithm.as_str(), "argon2id");
         assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert_eq!(verify_password("langflow", DUMMY_HASH), Verification::Invalid);
+    }
+
+    #[test]
+    fn the_single_sign_on_marker_never_verifies() {
+        assert!(is_unusable(NO_PASSWORD));
+        assert!(!is_unusable(DUMMY_HASH));
+        for typed in ["", "!sso-only", "sso-only", "password123"] {
+            assert_eq!(verify_password(typed, NO_PASSWORD), Verification::Invalid, "{typed}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod flows;
 pub mod folders;
 pub mod login_attempts;
+pub mod oidc_identities;
 pub mod sessions;
 pub mod users;
 pub mod variables;

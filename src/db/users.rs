@@ -75,17 +75,28 @@ impl From<DbError> for WriteError {
 
 /// Inserts a new user; a clash with an existing username (any case) is `UsernameTaken`.
 pub async fn insert(db: &D1Database, user: &User) -> Result<(), WriteError> {
-    let sql = format!("INSERT INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    write(statement(db, &sql, &row_args(user))?).await
+    insert_with(db, user, Vec::new()).await
 }
 
-/// Runs a write to `user`, telling a username clash apart from other failures.
-async fn write(statement: D1PreparedStatement) -> Result<(), WriteError> {
-    match super::run(statement).await {
+/// Inserts `user` and runs `then` (rows that belong to it) in the same atomic batch.
+pub async fn insert_with(db: &D1Database, user: &User, then: Vec<D1PreparedStatement>) -> Result<(), WriteError> {
+    let sql = format!("INSERT INTO \"user\" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    let mut statements = vec![statement(db, &sql, &row_args(user))?];
+    statements.extend(then);
+    match super::batch_raw(db, statements).await {
         Ok(_) => Ok(()),
         Err(err) if is_unique_violation(&err) => Err(WriteError::UsernameTaken),
         Err(err) => Err(WriteError::Db(err.into())),
     }
+}
+
+/// Superuser rights as a provider's groups decide them at sign-in.
+pub fn set_superuser(db: &D1Database, id: &UserId, superuser: bool, updated_at: &str) -> DbResult<D1PreparedStatement> {
+    statement(
+        db,
+        "UPDATE \"user\" SET is_superuser = ?2, updated_at = ?3 WHERE id = ?1",
+        &[text(id.as_str()), boolean(superuser), text(updated_at)],
+    )
 }
 
 /// Inserts unless a user with that name (any case) exists; true when this call created it.
@@ -212,6 +223,7 @@ pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<Op
             statement(db, "DELETE FROM variable WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM flow WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM folder WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM oidc_identity WHERE user_id = ?1", &args)?,
             statement(db, &delete_user, &args)?,
         ],
     )

@@ -152,6 +152,8 @@ routes! {
     Standalone "GET" "/" => page pages::login::home,
     Both "GET" "/login" => page pages::login::show,
     Both "POST" "/login" => page pages::login::submit,
+    Both "GET" "/login/oidc" => page pages::sso::start,
+    Both "GET" "/login/oidc/callback" => page pages::sso::callback,
     Both "GET" "/logout" => page pages::login::confirm_logout,
     Both "POST" "/logout" => page pages::login::logout,
     Both "GET" "/static/{file}" => page pages::static_asset,
@@ -180,6 +182,7 @@ routes! {
     Both "GET" "/admin/users/{user_id}/delete" => admin pages::admin::confirm_delete,
     Both "POST" "/admin/users/{user_id}/delete" => admin pages::admin::delete,
     Both "POST" "/admin/users/{user_id}/sessions/end" => admin pages::admin::end_sessions,
+    Both "POST" "/admin/users/{user_id}/identities/{identity_id}/unlink" => admin pages::admin::unlink_identity,
     Gateway "GET" "/.well-known/jwks.json" => api api::gateway::jwks,
 }
 

@@ -72,6 +72,8 @@ events! {
     UserDeleted => "user:delete", "succeeded";
     SuperuserGranted => "user:superuser_grant", "succeeded";
     SuperuserRevoked => "user:superuser_revoke", "succeeded";
+    /// A superuser unlinked a single sign-on identity from an account.
+    IdentityUnlinked => "user:identity_unlink", "succeeded";
     ApiKeyCreated => "api_key:create", "succeeded";
     ApiKeyDeleted => "api_key:delete", "succeeded";
     /// Stored secrets were re-encrypted under the current secret key.

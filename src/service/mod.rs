@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod flows;
 pub mod identity;
+pub mod oidc;
 pub mod projects;
 pub mod recent;
 pub mod secrets;

@@ -163,14 +163,22 @@ pub async fn with_password(
         _ => db::users::find_by_username(db, username).await?,
     };
 
-    // Unknown usernames cost the same time as wrong passwords.
-    let verification =
-        password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
-    let (Some(user), Verification::Valid { needs_rehash }) = (user.as_ref(), verification) else {
+    // Unknown usernames, and accounts without a password (single sign-on only), cost the same
+    // time as wrong passwords and fail the same way.
+    let stored = user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str());
+    let usable = !password::is_unusable(stored);
+    let verification = password::verify_password(password, if usable { stored } else { password::DUMMY_HASH });
+    let (Some(user), Verification::Valid { needs_rehash }, true) = (user.as_ref(), verification, usable) else {
         failed_sign_in(services, call, user.as_ref(), Event::SignInFailed, "WRONG_CREDENTIALS");
         return Err(SignInError::WrongCredentials);
     };
     let user = user.clone();
+    // With LANGFLOW_PASSWORD_LOGIN off, only the bootstrap superuser still signs in by password.
+    let settings = services.settings();
+    if !settings.password_login && !user.username.eq_ignore_ascii_case(&settings.superuser) {
+        failed_sign_in(services, call, Some(&user), Event::SignInFailed, "PASSWORD_LOGIN_OFF");
+        return Err(SignInError::WrongCredentials);
+    }
     // Langflow refuses the legacy default password for the bootstrap account.
     let superuser_name = &services.settings().superuser;
     if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
@@ -199,6 +207,33 @@ pub async fn with_password(
     writes.extend(forgive);
     db::batch(db, writes).await?;
     audit::record(services, call, signed_in_record(&signed_in, "password"));
+    Ok(signed_in)
+}
+
+/// A session for `user`, whom a single sign-on provider vouched for (`service::oidc`), with
+/// `writes` (the identity's bookkeeping) in the same batch. Inactive accounts are told apart as
+/// after a right password.
+pub async fn with_identity(
+    services: &Services,
+    call: &Call,
+    user: User,
+    mut writes: Vec<D1PreparedStatement>,
+) -> Result<SignedIn, SignInError> {
+    if !user.active() {
+        let (error, reason) = match user.last_login_at {
+            None => (SignInError::WaitingForApproval, "WAITING_FOR_APPROVAL"),
+            Some(_) => (SignInError::Inactive, "INACTIVE"),
+        };
+        failed_sign_in(services, call, Some(&user), Event::SignInFailed, reason);
+        return Err(error);
+    }
+    let db = &services.db;
+    let record_login = db::users::record_login(db, &user.id, &time::iso_micros(call.now_ms), None)?;
+    let (signed_in, insert) = start_session(services, call, user)?;
+    writes.insert(0, record_login);
+    writes.insert(0, insert);
+    db::batch(db, writes).await?;
+    audit::record(services, call, signed_in_record(&signed_in, "oidc"));
     Ok(signed_in)
 }
 

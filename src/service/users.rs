@@ -89,15 +89,17 @@ pub async fn ensure_bootstrap_superuser(services: &Services, now_ms: i64) -> Res
         // Auto-login never asks for this password; nobody needs to know it.
         None => crate::core::secret_key::generate_secret(random_bytes::<32>()?),
     };
-    let user = new_row(name, &password, true, true, None, now_ms)?;
+    let hash = password::hash_password(&password, random_bytes::<16>()?);
+    let user = new_row(name, hash, true, true, None, now_ms)?;
     db::users::insert_if_absent(&services.db, &user).await?;
     state.superuser_ready.set(true);
     Ok(())
 }
 
+/// Every new account's row; `password_hash` is a hash, or `password::NO_PASSWORD`.
 fn new_row(
     username: &str,
-    password: &str,
+    password_hash: String,
     is_active: bool,
     is_superuser: bool,
     optins: Option<String>,
@@ -107,7 +109,7 @@ fn new_row(
     Ok(User {
         id: UserId::random(random_bytes::<16>()?),
         username: username.to_string(),
-        password: password::hash_password(password, random_bytes::<16>()?),
+        password: password_hash,
         profile_image: None,
         is_active: i64::from(is_active),
         is_superuser: i64::from(is_superuser),
@@ -136,14 +138,40 @@ async fn insert(
 ) -> Result<User, UserError> {
     user_rules::check_username(new.username).map_err(UserError::Username)?;
     password::check_policy(new.password).map_err(UserError::Password)?;
-    let user = new_row(new.username, new.password, active, superuser, new.optins, call.now_ms)?;
+    let hash = password::hash_password(new.password, random_bytes::<16>()?);
+    let user = new_row(new.username, hash, active, superuser, new.optins, call.now_ms)?;
     db::users::insert(&services.db, &user).await.map_err(write_error)?;
-    // Langflow gives every new user their default project at once (in gateway mode projects are
-    // the origin's, which makes its own).
+    give_default_project(services, &user).await?;
+    Ok(user)
+}
+
+/// Langflow gives every new user their default project at once (in gateway mode projects are the
+/// origin's, which makes its own).
+async fn give_default_project(services: &Services, user: &User) -> Result<(), Failure> {
     if services.gateway().is_none() {
         let project = crate::core::ids::FolderId::random(super::random_bytes::<16>()?);
         db::folders::insert_default_if_none(&services.db, &project, &user.id).await?;
     }
+    Ok(())
+}
+
+/// An account made at a first single sign-on: what every new account gets, with no usable
+/// password (`password::NO_PASSWORD` never verifies), and `then` (its identity) written in the
+/// same atomic batch. `UsernameTaken` when the name is in use.
+pub async fn provision(
+    services: &Services,
+    call: &Call,
+    username: &str,
+    is_active: bool,
+    is_superuser: bool,
+    then: impl FnOnce(&User) -> Result<Vec<db::D1PreparedStatement>, Failure>,
+) -> Result<User, UserError> {
+    user_rules::check_username(username).map_err(UserError::Username)?;
+    let user = new_row(username, password::NO_PASSWORD.to_string(), is_active, is_superuser, None, call.now_ms)?;
+    let rows = then(&user)?;
+    db::users::insert_with(&services.db, &user, rows).await.map_err(write_error)?;
+    give_default_project(services, &user).await?;
+    audit::record(services, call, Record::new(Event::UserCreated).about(&user).details(r#"{"method":"oidc"}"#.into()));
     Ok(user)
 }
 

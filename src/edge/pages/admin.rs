@@ -12,10 +12,12 @@ use crate::core::html::percent_encode;
 use crate::core::ids::UserId;
 use crate::core::password;
 use crate::core::user_rules;
+use crate::db::oidc_identities::Identity;
 use crate::db::users::User;
 use crate::edge::http::Params;
 use crate::edge::http::Req;
 use crate::service::auth::Superuser;
+use crate::service::oidc;
 use crate::service::sessions;
 use crate::service::users::{self, NewUser, UserChanges, UserError};
 use crate::service::Services;
@@ -37,6 +39,7 @@ fn notice_for(done: Option<&str>) -> &'static str {
         Some("password") => "The password was changed. The user's sessions have ended.",
         Some("deleted") => "The user and everything they owned were deleted.",
         Some("sessions") => "The user's sessions were ended: they are signed out everywhere.",
+        Some("unlinked") => "The single sign-on identity was unlinked.",
         _ => "",
     }
 }
@@ -53,20 +56,24 @@ pub async fn list(
     let page = req.query_param("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
     let (total, users) = users::list(services, admin, search, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE).await?;
     let notice = notice_for(req.query_param("done"));
-    let listing = UserList { users: &users, total, page, search };
+    let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let identities = oidc::identities_of(services, &ids).await?;
+    let listing = UserList { users: &users, identities: &identities, total, page, search };
     Ok(html(200, users_view(visitor, &listing, notice)))
 }
 
 /// One page of the user list, as `list` found it.
 struct UserList<'a> {
     users: &'a [User],
+    /// The single sign-on identities of these users.
+    identities: &'a [Identity],
     total: i64,
     page: i64,
     search: Option<&'a str>,
 }
 
 fn users_view(visitor: &Visitor, listing: &UserList, notice: &str) -> Markup {
-    let UserList { users, total, page, search } = *listing;
+    let UserList { users, identities, total, page, search } = *listing;
     let query = search.map(|s| format!("&q={}", percent_encode(s))).unwrap_or_default();
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let body = html! {
@@ -99,6 +106,7 @@ fn users_view(visitor: &Visitor, listing: &UserList, notice: &str) -> Markup {
                             th scope="col" { "Username" }
                             th scope="col" { "Active" }
                             th scope="col" { "Superuser" }
+                            th scope="col" { "Signs in with" }
                             th scope="col" { "Created" }
                             th scope="col" { "Last login" }
                             th scope="col" { span class="visually-hidden" { "Actions" } }
@@ -106,7 +114,7 @@ fn users_view(visitor: &Visitor, listing: &UserList, notice: &str) -> Markup {
                     }
                     tbody {
                         @for user in users {
-                            (user_row(visitor, user))
+                            (user_row(visitor, user, identities))
                         }
                     }
                 }
@@ -128,7 +136,18 @@ fn users_view(visitor: &Visitor, listing: &UserList, notice: &str) -> Markup {
     layout::page("Admin Page", Some(visitor), Section::Admin, body)
 }
 
-fn user_row(visitor: &Visitor, user: &User) -> Markup {
+/// "Password", "Single sign-on", both, or "Nothing" (an unlinked account without a password).
+fn sign_in_methods(user: &User, identities: &[Identity]) -> &'static str {
+    let sso = identities.iter().any(|i| i.user_id == user.id);
+    match (sso, !password::is_unusable(&user.password)) {
+        (true, true) => "Single sign-on, password",
+        (true, false) => "Single sign-on",
+        (false, true) => "Password",
+        (false, false) => "Nothing (no password set)",
+    }
+}
+
+fn user_row(visitor: &Visitor, user: &User, identities: &[Identity]) -> Markup {
     let you = user.id == visitor.user.id;
     html! {
         tr {
@@ -142,6 +161,7 @@ fn user_row(visitor: &Visitor, user: &User) -> Markup {
             }
             td data-label="Active" { (layout::yes_no(user.active())) }
             td data-label="Superuser" { (layout::yes_no(user.superuser())) }
+            td data-label="Signs in with" { (sign_in_methods(user, identities)) }
             td data-label="Created" { (layout::when(Some(&user.create_at))) }
             td data-label="Last login" { (layout::when(user.last_login_at.as_deref())) }
             td class="actions-cell" {
@@ -272,6 +292,8 @@ pub async fn create(
 struct EditView<'a> {
     /// How many sessions the user has (shown on a plain GET of the page).
     live_sessions: Option<usize>,
+    /// The user's single sign-on identities (loaded by `edit`).
+    identities: Vec<Identity>,
     flags_error: Option<&'a str>,
     password_error: Option<&'a str>,
     confirm_error: Option<&'a str>,
@@ -309,7 +331,8 @@ pub async fn edit(
 ) -> PageResult {
     let user = target(services, admin, params).await?;
     let live = sessions::list_of(services, &req.call(), admin, &user).await?.len();
-    Ok(edit_page(visitor, &user, &EditView { live_sessions: Some(live), ..EditView::default() }))
+    let identities = oidc::identities_of(services, &[user.id.as_str()]).await?;
+    Ok(edit_page(visitor, &user, &EditView { live_sessions: Some(live), identities, ..EditView::default() }))
 }
 
 fn edit_page(visitor: &Visitor, user: &User, view: &EditView) -> Response {
@@ -345,6 +368,26 @@ fn edit_view(visitor: &Visitor, user: &User, view: &EditView) -> Markup {
                     "The user can manage every account on this page.",
                 ))
                 div class="actions" { button type="submit" class="btn btn-primary" { "Save" } }
+            }
+        }
+        @if !view.identities.is_empty() {
+            div class="card narrow" {
+                h2 { "Single sign-on" }
+                @for identity in &view.identities {
+                    p {
+                        "Signs in through " (identity.issuer)
+                        @if let Some(email) = &identity.email { " as " (email) }
+                        " (subject " code { (identity.subject) } ")."
+                    }
+                    form method="post" action={ "/admin/users/" (user.id) "/identities/" (identity.id) "/unlink" } {
+                        (layout::token_input(visitor))
+                        div class="actions" { button type="submit" class="btn btn-danger" { "Unlink" } }
+                    }
+                }
+                p class="muted small" {
+                    "After unlinking, this provider account no longer signs in as " (user.username)
+                    "; its next sign-in makes a new account. Set a password below to keep this account usable."
+                }
             }
         }
         div class="card narrow" {
@@ -516,6 +559,24 @@ pub async fn delete(
     }
 }
 
+/// POST /admin/users/{id}/identities/{identity_id}/unlink
+pub async fn unlink_identity(
+    req: &mut Req,
+    services: &Services,
+    visitor: &Visitor,
+    admin: &Superuser<'_>,
+    params: &Params<'_>,
+) -> PageResult {
+    let user = target(services, admin, params).await?;
+    if let Err(refused) = visitor_form(req, services, visitor).await {
+        return Ok(refused);
+    }
+    if !oidc::unlink(services, &req.call(), admin, &user.id, params.get("identity_id")).await? {
+        return Err(UserError::NotFound.into());
+    }
+    Ok(redirect("/admin?done=unlinked"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,7 +589,7 @@ mod tests {
         let me = user(visitor.user.id.as_str(), &visitor.user.username, true);
         let users = [other, me];
         let search = hostile("search");
-        let listing = UserList { users: &users, total: 120, page: 2, search: Some(&search) };
+        let listing = UserList { users: &users, identities: &[], total: 120, page: 2, search: Some(&search) };
         let html = users_view(&visitor, &listing, "The new user was created.").into_string();
         // The name cell and the hidden words of the Edit and Delete links.
         assert_escaped(&html, "user-name", 3);
@@ -573,6 +634,7 @@ mod tests {
         let (flags_error, password_error) = (hostile("flags-error"), hostile("password-error"));
         let view = EditView {
             live_sessions: Some(2),
+            identities: Vec::new(),
             flags_error: Some(&flags_error),
             password_error: Some(&password_error),
             confirm_error: None,

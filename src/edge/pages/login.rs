@@ -4,7 +4,7 @@
 
 use super::layout::{self, Input, Section};
 use super::{error_response, form_refused, html, read_form, redirect, visitor, PageResult, Visitor};
-use crate::core::html::safe_next;
+use crate::core::html::{percent_encode, safe_next};
 use crate::edge::cookies::{self, Issued};
 use crate::edge::credentials;
 use crate::edge::http::Params;
@@ -43,6 +43,23 @@ struct LoginView<'a> {
     next: &'a str,
     username_error: Option<&'a str>,
     password_error: Option<&'a str>,
+    /// The single sign-on button's name, when a provider is configured.
+    sso_name: Option<&'a str>,
+    /// The password form (always, unless `LANGFLOW_PASSWORD_LOGIN` is off and `?password=1` was
+    /// not asked for: the bootstrap superuser's way in).
+    password_form: bool,
+}
+
+impl<'a> LoginView<'a> {
+    fn new(services: &'a Services, req: &Req, next: &'a str) -> Self {
+        let settings = services.settings();
+        LoginView {
+            next,
+            sso_name: settings.oidc.first().map(|p| p.display_name.as_str()),
+            password_form: settings.password_login || req.query_param("password") == Some("1"),
+            ..LoginView::default()
+        }
+    }
 }
 
 fn login_page(status: u16, view: &LoginView) -> Response {
@@ -67,11 +84,24 @@ fn login_view(view: &LoginView) -> Markup {
     let body = html! {
         div class="card" {
             h1 { "Log in" }
-            form method="post" action="/login" novalidate {
-                input type="hidden" name="next" value=(view.next);
-                (username.render())
-                (password.render())
-                button type="submit" class="btn btn-primary btn-block" { "Log in" }
+            @if let Some(name) = view.sso_name {
+                p {
+                    a class="btn btn-primary btn-block" href={ "/login/oidc?next=" (percent_encode(view.next)) } {
+                        "Sign in with " (name)
+                    }
+                }
+            }
+            @if view.password_form {
+                form method="post" action="/login" novalidate {
+                    input type="hidden" name="next" value=(view.next);
+                    (username.render())
+                    (password.render())
+                    button type="submit" class="btn btn-primary btn-block" { "Log in" }
+                }
+            } @else {
+                p class="muted small" {
+                    a href={ "/login?password=1&next=" (percent_encode(view.next)) } { "Administrator: log in with a password" }
+                }
             }
         }
     };
@@ -83,7 +113,7 @@ pub async fn show(req: &mut Req, services: &Services, _: &Params<'_>) -> Respons
     let next = safe_next(req.query_param("next"));
     shown(visitor(req, services, true).await.map(|found| match found {
         Some(visitor) => redirect_with(&next, &visitor),
-        None => login_page(200, &LoginView { next: &next, ..LoginView::default() }),
+        None => login_page(200, &LoginView::new(services, req, &next)),
     }))
 }
 
@@ -103,7 +133,7 @@ pub async fn submit(req: &mut Req, services: &Services, _: &Params<'_>) -> Respo
     };
     let (username, password) = (form.text("username"), form.text("password"));
     let next = safe_next(Some(form.text("next")).filter(|n| !n.is_empty()));
-    let mut view = LoginView { username, next: &next, ..LoginView::default() };
+    let mut view = LoginView { username, password_form: true, ..LoginView::new(services, req, &next) };
     if username.is_empty() || password.is_empty() {
         view.username_error = username.is_empty().then_some("Enter your username.");
         view.password_error = password.is_empty().then_some("Enter your password.");
@@ -208,6 +238,8 @@ mod tests {
             next: &next,
             username_error: Some(&username_error),
             password_error: Some(&password_error),
+            sso_name: Some("<sso-name>"),
+            password_form: true,
         };
         let html = login_view(&view).into_string();
         for tag in ["username", "next", "username-error", "password-error"] {

@@ -1,11 +1,13 @@
 //! The one place where errors become words on a page: a status, a title and a sentence for
 //! people. Our own failures are logged and shown as a generic message, never in detail.
 
+use crate::core::oidc::{AccessRefusal, FlowError as OidcFlowError};
 use crate::core::request_body::BodyError;
 use crate::core::user_rules::Denied;
 use crate::edge::http::RequestError;
 use crate::service::api_keys::ApiKeyError;
 use crate::service::flows::FlowError;
+use crate::service::oidc::OidcError;
 use crate::service::sessions::SessionError;
 use crate::service::sign_in::SignInError;
 use crate::service::users::UserError;
@@ -155,6 +157,57 @@ impl From<SessionError> for PageError {
         match err {
             SessionError::NotFound => not_found(),
             SessionError::Failed(err) => err.into(),
+        }
+    }
+}
+
+impl From<OidcError> for PageError {
+    fn from(err: OidcError) -> Self {
+        let sso_refused = |status: u16, text: &str| {
+            PageError(Message {
+                status,
+                title: "Sign-in refused",
+                text: format!("{text} Nothing was changed; try signing in again."),
+            })
+        };
+        match err {
+            OidcError::NotConfigured => not_found(),
+            OidcError::Flow(OidcFlowError::Expired) => sso_refused(400, "This sign-in took too long."),
+            OidcError::Flow(_) => sso_refused(
+                400,
+                "This sign-in was not started in this browser, or its state does not match (the state check failed).",
+            ),
+            OidcError::ProviderDenied => sso_refused(403, "The sign-in provider did not sign you in."),
+            OidcError::CodeRejected => {
+                sso_refused(400, "The sign-in provider refused the sign-in code: it was used already or has expired.")
+            }
+            OidcError::Unavailable(detail) => {
+                worker::console_error!("single sign-on: {detail}");
+                PageError(Message {
+                    status: 502,
+                    title: "Sign-in unavailable",
+                    text: "The sign-in provider could not be reached or gave an answer that cannot be used. Try again in a moment.".into(),
+                })
+            }
+            OidcError::Token(refusal) => {
+                worker::console_warn!("single sign-on refused: {}", refusal.reason());
+                sso_refused(401, refusal.reason())
+            }
+            OidcError::Access(AccessRefusal::Domain) => {
+                sso_refused(403, "Your account's email domain is not allowed to sign in here.")
+            }
+            OidcError::Access(AccessRefusal::Group) => {
+                sso_refused(403, "Your account is not in a group allowed to sign in here.")
+            }
+            OidcError::WaitingForApproval => PageError(Message {
+                status: 403,
+                title: "Waiting for approval",
+                text: "This account is waiting for approval by an administrator.".into(),
+            }),
+            OidcError::Inactive => {
+                PageError(Message { status: 403, title: "Account inactive", text: "This account is inactive.".into() })
+            }
+            OidcError::Failed(err) => err.into(),
         }
     }
 }

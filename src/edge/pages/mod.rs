@@ -21,6 +21,7 @@ pub mod layout;
 pub mod login;
 pub mod messages;
 pub mod sessions;
+pub mod sso;
 
 use super::credentials;
 use super::http::{self, Req, RequestError, SMALL_BODY_LIMIT};
