@@ -34,6 +34,7 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_GATEWAY_AUDIENCE",
     "LANGFLOW_GATEWAY_PRIVATE_KEY",
     "LANGFLOW_GATEWAY_PUBLISHED_KEYS",
+    "LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS",
 ];
 
 /// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
@@ -169,6 +170,8 @@ pub struct Settings {
     pub expose_d1_stats: bool,
     /// `None`: standalone mode.
     pub gateway: Option<GatewaySettings>,
+    /// Superusers without two-factor must set it up at their next password sign-in.
+    pub require_2fa_for_superusers: bool,
 }
 
 /// Secrets are shown as whether they are set, never as their value: a `{:?}` of the settings
@@ -192,6 +195,7 @@ impl fmt::Debug for Settings {
             .field("session_cache_secs", &self.session_cache_secs)
             .field("expose_d1_stats", &self.expose_d1_stats)
             .field("gateway", &self.gateway)
+            .field("require_2fa_for_superusers", &self.require_2fa_for_superusers)
             .finish()
     }
 }
@@ -306,6 +310,7 @@ impl Settings {
             session_cache_secs: number("LANGFLOW_SESSION_CACHE_SECONDS", 0, 0)?,
             expose_d1_stats: boolean("LANGFLOW_EDGE_BENCH_STATS", false)?,
             gateway: gateway_settings(&get, &number)?,
+            require_2fa_for_superusers: boolean("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS", false)?,
         })
     }
 }
@@ -377,6 +382,7 @@ mod tests {
         assert_eq!(s.rate_limits.failures_per_ip_per_minute, 5);
         assert!(s.track_api_key_usage);
         assert_eq!(s.secret_key, None);
+        assert!(!s.require_2fa_for_superusers);
     }
 
     #[test]
@@ -410,6 +416,9 @@ mod tests {
         assert_eq!(err.variable, "LANGFLOW_RATE_LIMIT_PER_MINUTE");
         let err = parse(&[("LANGFLOW_ACCESS_SAME_SITE", "sometimes")]).unwrap_err();
         assert_eq!(err.variable, "LANGFLOW_ACCESS_SAME_SITE");
+        let err = parse(&[("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS", "always")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS");
+        assert!(parse(&[("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS", "True")]).unwrap().require_2fa_for_superusers);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod app_secrets;
 pub mod flows;
 pub mod login_attempts;
 pub mod sessions;
+pub mod two_factor;
 pub mod users;
 pub mod variables;
 

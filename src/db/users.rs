@@ -213,6 +213,8 @@ pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<bo
             statement(db, "DELETE FROM apikey WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM variable WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM flow WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM two_factor WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM two_factor_recovery_code WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM \"user\" WHERE id = ?1", &args)?,
         ],
     )

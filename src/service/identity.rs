@@ -53,7 +53,7 @@ fn config_error(problem: &str) -> Failure {
 }
 
 /// `crypto.subtle.<method>(...args)`, awaited.
-async fn subtle(method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+pub(super) async fn subtle(method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into())?;
     let subtle = Reflect::get(&crypto, &"subtle".into())?;
     let function: Function = Reflect::get(&subtle, &method.into())?.dyn_into()?;
@@ -61,7 +61,7 @@ async fn subtle(method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     JsFuture::from(promise).await
 }
 
-fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+pub(super) fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
     let object = Object::new();
     for (name, value) in pairs {
         Reflect::set(&object, &(*name).into(), value)?;

@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod session_cache;
 pub mod sign_in;
 pub mod state;
+pub mod two_factor;
 pub mod users;
 pub mod variables;
 

@@ -2,7 +2,9 @@
 //! (deviation 6), auto-login (deviation 5), refresh-token rotation with reuse detection and
 //! sign-out (deviation 1). Every way in ends in the same revocable session row.
 
+use super::two_factor::{self, TwoFactorError};
 use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
+use crate::core::csrf::{self, PendingStep};
 use crate::core::ids::{SessionId, UserId};
 use crate::core::password::{self, Verification};
 use crate::core::rate_limit::exceeded;
@@ -41,6 +43,20 @@ pub enum SignInError {
     NoRefreshToken,
     /// The refresh token is bad, expired, reused, or its session has ended.
     InvalidRefreshToken,
+    /// The password was right and the account has two-factor on: no session yet. The ticket
+    /// (for a browser cookie) lets the code complete the sign-in within `PENDING_SECS`.
+    SecondFactorRequired {
+        ticket: String,
+    },
+    /// The password was right, but this superuser must enrol first
+    /// (`LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS`); the ticket lets them do it on the page.
+    EnrolmentRequired {
+        ticket: String,
+    },
+    /// The second factor was refused (wrong, malformed, too many attempts).
+    SecondFactor(TwoFactorError),
+    /// The pending ticket is missing, expired, forged, or the password changed since.
+    PendingExpired,
     Failed(Failure),
 }
 failure_variant!(SignInError);
@@ -70,12 +86,18 @@ fn start_session(services: &Services, user: User, now: i64) -> Result<(SignedIn,
     Ok((SignedIn { user, session_id, access, refresh }, insert))
 }
 
-/// Checks a username and password under the brute-force limits and starts a session.
+/// How long the step between a right password and the second factor may take.
+pub const PENDING_SECS: i64 = 300;
+
+/// Checks a username and password under the brute-force limits and starts a session. An
+/// account with two-factor on also needs `second_factor` (a code or a recovery code, counted
+/// with the password as one attempt); without it the answer is `SecondFactorRequired`.
 pub async fn with_password(
     services: &Services,
     call: &Call,
     username: &str,
     password: &str,
+    second_factor: Option<&str>,
 ) -> Result<SignedIn, SignInError> {
     let now = call.now_secs();
     let limits = &services.settings().rate_limits;
@@ -117,15 +139,15 @@ pub async fn with_password(
         _ => db::users::find_by_username(db, username).await?,
     };
 
-    // Unknown usernames cost the same time as wrong passwords.
-    let verification =
-        password::verify_password(password, user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str()));
+    // Every failure costs the same work: unknown name, Argon2id or bcrypt hash (deviation 2).
+    let (verification, mut hashing) = password::verify_sign_in(password, user.as_ref().map(|u| u.password.as_str()));
     let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
         return Err(SignInError::WrongCredentials);
     };
     // Langflow refuses the legacy default password for the bootstrap account.
     let superuser_name = &services.settings().superuser;
     if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
+        password::equalise_failure(password, &mut hashing);
         return Err(SignInError::WrongCredentials);
     }
     let mut forgive = Vec::new();
@@ -142,12 +164,96 @@ pub async fn with_password(
     }
     let upgraded_hash =
         if needs_rehash { Some(password::hash_password(password, random_bytes::<16>()?)) } else { None };
+    let second_factor = second_factor.filter(|code| !code.trim().is_empty());
+    let pending = if two_factor::is_enabled(services, &user).await? {
+        match second_factor {
+            // Counted with the password above: a wrong code leaves that attempt counted.
+            Some(code) => {
+                two_factor::verify(services, call, &user, code, true).await.map_err(SignInError::SecondFactor)?;
+                None
+            }
+            None => Some(PendingStep::Code),
+        }
+    } else if user.superuser() && services.settings().require_2fa_for_superusers {
+        Some(PendingStep::Enrol)
+    } else {
+        None
+    };
+    if let Some(step) = pending {
+        // The password was right (its attempt is taken back, as for any right password), but
+        // no session starts: only a ticket bound to the password hash, for the next step.
+        let mut writes = forgive;
+        let binding = upgraded_hash.as_deref().unwrap_or(&user.password).to_string();
+        if let Some(hash) = &upgraded_hash {
+            writes.push(db::users::set_password(db, &user.id, hash, &time::iso_micros(call.now_ms))?);
+        }
+        db::batch(db, writes).await?;
+        let ticket =
+            csrf::pending_ticket(&services.state.form_key, user.id.as_str(), step, now + PENDING_SECS, &binding);
+        return Err(match step {
+            PendingStep::Code => SignInError::SecondFactorRequired { ticket },
+            PendingStep::Enrol => SignInError::EnrolmentRequired { ticket },
+        });
+    }
     let record_login = db::users::record_login(db, &user.id, &time::iso_micros(call.now_ms), upgraded_hash.as_deref())?;
     let (signed_in, insert) = start_session(services, user, now)?;
     let mut writes = vec![insert, record_login];
     writes.extend(forgive);
     db::batch(db, writes).await?;
     Ok(signed_in)
+}
+
+/// The user a pending ticket was issued to, if it is still good for `step`.
+pub async fn pending_user(
+    services: &Services,
+    call: &Call,
+    ticket: Option<&str>,
+    step: PendingStep,
+) -> Result<User, SignInError> {
+    let ticket = ticket.ok_or(SignInError::PendingExpired)?;
+    let (user_id, found_step, _) = csrf::pending_ticket_parts(ticket).ok_or(SignInError::PendingExpired)?;
+    let user_id = UserId::parse(user_id).filter(|_| found_step == step).ok_or(SignInError::PendingExpired)?;
+    let user = db::users::find_by_id(&services.db, &user_id).await?.ok_or(SignInError::PendingExpired)?;
+    if !csrf::pending_ticket_valid(&services.state.form_key, ticket, &user.password, call.now_secs()) {
+        return Err(SignInError::PendingExpired);
+    }
+    if !user.active() {
+        return Err(SignInError::AccountInactive);
+    }
+    Ok(user)
+}
+
+/// The session a completed two-step sign-in starts.
+async fn finish_two_step(services: &Services, call: &Call, user: User) -> Result<SignedIn, SignInError> {
+    let record_login = db::users::record_login(&services.db, &user.id, &time::iso_micros(call.now_ms), None)?;
+    let (signed_in, insert) = start_session(services, user, call.now_secs())?;
+    db::batch(&services.db, vec![insert, record_login]).await?;
+    Ok(signed_in)
+}
+
+/// Completes a sign-in whose password was right (`SecondFactorRequired`) with a code.
+pub async fn with_second_factor(
+    services: &Services,
+    call: &Call,
+    ticket: Option<&str>,
+    code: &str,
+) -> Result<SignedIn, SignInError> {
+    let user = pending_user(services, call, ticket, PendingStep::Code).await?;
+    two_factor::verify(services, call, &user, code, false).await.map_err(SignInError::SecondFactor)?;
+    finish_two_step(services, call, user).await
+}
+
+/// Completes a sign-in that had to enrol first (`EnrolmentRequired`): confirms the enrolment
+/// with its first code and starts the session; the recovery codes are for showing once.
+pub async fn with_new_second_factor(
+    services: &Services,
+    call: &Call,
+    ticket: Option<&str>,
+    code: &str,
+) -> Result<(SignedIn, Vec<String>), SignInError> {
+    let user = pending_user(services, call, ticket, PendingStep::Enrol).await?;
+    let codes = two_factor::confirm(services, call, &user, code).await.map_err(SignInError::SecondFactor)?;
+    Ok((finish_two_step(services, call, user).await?, codes))
 }
 
 /// Now and then, on a sign-in attempt, drop sessions and counters that ended over a day ago.

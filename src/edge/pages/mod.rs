@@ -19,6 +19,7 @@ pub mod flows;
 pub mod layout;
 pub mod login;
 pub mod messages;
+pub mod two_factor;
 
 use super::credentials;
 use super::http::{self, Req, RequestError, SMALL_BODY_LIMIT};
