@@ -74,7 +74,7 @@ pub async fn confirm(
              WHERE user_id = ?1 AND secret = ?2 AND confirmed_at IS NULL",
             &[id.clone(), text(secret), int(now_secs), int(step)],
         )?,
-        statement(db, "DELETE FROM two_factor_recovery_code WHERE user_id = ?1", &[id.clone()])?,
+        statement(db, "DELETE FROM two_factor_recovery_code WHERE user_id = ?1", std::slice::from_ref(&id))?,
     ];
     for hash in code_hashes {
         // Inserted only if the confirmation above took effect (the same batch, one transaction).
