@@ -32,6 +32,17 @@ pub async fn find(db: &D1Database, user_id: &UserId) -> DbResult<Option<TwoFacto
     .await
 }
 
+/// The confirmed enrolment of the user with this exact username, as rows of `TwoFactor` (none or
+/// one): a statement for the sign-in's first batch.
+pub fn confirmed_by_username(db: &D1Database, username: &str) -> DbResult<D1PreparedStatement> {
+    statement(
+        db,
+        "SELECT t.secret, t.confirmed_at, t.last_used_step, 0 AS recovery_codes_left FROM two_factor t \
+         JOIN \"user\" u ON u.id = t.user_id WHERE u.username = ?1 AND t.confirmed_at IS NOT NULL",
+        &[text(username)],
+    )
+}
+
 /// Starts (or restarts) an enrolment with a new secret; a confirmed one is never replaced here.
 pub async fn start(db: &D1Database, user_id: &UserId, secret: &str, now_secs: i64) -> DbResult<bool> {
     let result = super::run(statement(

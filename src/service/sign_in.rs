@@ -115,6 +115,9 @@ pub async fn with_password(
     } else {
         Vec::new()
     };
+    // Whether the account has two-factor on, read in the same batch when there is one (one D1
+    // round trip fewer for every sign-in).
+    let mut two_factor_on: Option<bool> = None;
     let user: Option<User> = match counted_keys.as_slice() {
         [ip_key, account_key] => {
             let results = db::batch(
@@ -123,6 +126,7 @@ pub async fn with_password(
                     login_attempts::record(db, ip_key, 60, now)?,
                     login_attempts::record(db, account_key, limits.account_window_secs, now)?,
                     db::users::by_username(db, username)?,
+                    db::two_factor::confirmed_by_username(db, username)?,
                 ],
             )
             .await?;
@@ -133,6 +137,8 @@ pub async fn with_password(
             if let Some(retry_after) = by_ip.max(by_account) {
                 return Err(SignInError::TooManyAttempts { retry_after });
             }
+            let two_factor = results.get(3).map(|r| r.results::<db::two_factor::TwoFactor>()).transpose();
+            two_factor_on = two_factor.map_err(Failure::from)?.map(|rows| !rows.is_empty());
             let rows = results.get(2).map(|r| r.results::<User>()).transpose().map_err(Failure::from)?;
             rows.and_then(|rows| rows.into_iter().next())
         }
@@ -165,7 +171,11 @@ pub async fn with_password(
     let upgraded_hash =
         if needs_rehash { Some(password::hash_password(password, random_bytes::<16>()?)) } else { None };
     let second_factor = second_factor.filter(|code| !code.trim().is_empty());
-    let pending = if two_factor::is_enabled(services, &user).await? {
+    let two_factor_on = match two_factor_on {
+        Some(on) => on,
+        None => two_factor::is_enabled(services, &user).await?,
+    };
+    let pending = if two_factor_on {
         match second_factor {
             // Counted with the password above: a wrong code leaves that attempt counted.
             Some(code) => {
