@@ -233,37 +233,30 @@ pub async fn pending_user(
     Ok(user)
 }
 
-/// The session a completed two-step sign-in starts.
-async fn finish_two_step(services: &Services, call: &Call, user: User) -> Result<SignedIn, SignInError> {
-    let record_login = db::users::record_login(&services.db, &user.id, &time::iso_micros(call.now_ms), None)?;
-    let (signed_in, insert) = start_session(services, user, call.now_secs())?;
-    db::batch(&services.db, vec![insert, record_login]).await?;
-    Ok(signed_in)
-}
-
-/// Completes a sign-in whose password was right (`SecondFactorRequired`) with a code.
+/// Completes a sign-in whose password was right, with the code its ticket asks for: a code of
+/// the account's two-factor (`SecondFactorRequired`), or the first code of the enrolment a
+/// superuser had to make (`EnrolmentRequired`), which also returns the recovery codes to show once.
 pub async fn with_second_factor(
     services: &Services,
     call: &Call,
     ticket: Option<&str>,
     code: &str,
-) -> Result<SignedIn, SignInError> {
-    let user = pending_user(services, call, ticket, PendingStep::Code).await?;
-    two_factor::verify(services, call, &user, code, false).await.map_err(SignInError::SecondFactor)?;
-    finish_two_step(services, call, user).await
-}
-
-/// Completes a sign-in that had to enrol first (`EnrolmentRequired`): confirms the enrolment
-/// with its first code and starts the session; the recovery codes are for showing once.
-pub async fn with_new_second_factor(
-    services: &Services,
-    call: &Call,
-    ticket: Option<&str>,
-    code: &str,
-) -> Result<(SignedIn, Vec<String>), SignInError> {
-    let user = pending_user(services, call, ticket, PendingStep::Enrol).await?;
-    let codes = two_factor::confirm(services, call, &user, code).await.map_err(SignInError::SecondFactor)?;
-    Ok((finish_two_step(services, call, user).await?, codes))
+) -> Result<(SignedIn, Option<Vec<String>>), SignInError> {
+    let step = ticket.and_then(csrf::pending_ticket_parts).map_or(PendingStep::Code, |(_, step, _)| step);
+    let user = pending_user(services, call, ticket, step).await?;
+    let recovery_codes = match step {
+        PendingStep::Code => {
+            two_factor::verify(services, call, &user, code, false).await.map_err(SignInError::SecondFactor)?;
+            None
+        }
+        PendingStep::Enrol => {
+            Some(two_factor::confirm(services, call, &user, code).await.map_err(SignInError::SecondFactor)?)
+        }
+    };
+    let record_login = db::users::record_login(&services.db, &user.id, &time::iso_micros(call.now_ms), None)?;
+    let (signed_in, insert) = start_session(services, user, call.now_secs())?;
+    db::batch(&services.db, vec![insert, record_login]).await?;
+    Ok((signed_in, recovery_codes))
 }
 
 /// Now and then, on a sign-in attempt, drop sessions and counters that ended over a day ago.

@@ -113,35 +113,35 @@ pub async fn login_step_submit(req: &mut Req, services: &Services, _: &Params<'_
         Err(err) => return super::form_refused(None, err),
     };
     let next = safe_next(Some(form.text("next")).filter(|n| !n.is_empty()));
-    let (call, ticket) = (req.call(), ticket(req));
-    let code = form.text("code");
-    let done = match pending_step(ticket.as_deref()) {
-        PendingStep::Code => sign_in::with_second_factor(services, &call, ticket.as_deref(), code)
-            .await
-            .map(|signed_in| (signed_in, redirect(&next))),
-        PendingStep::Enrol => {
-            sign_in::with_new_second_factor(services, &call, ticket.as_deref(), code).await.map(|(signed_in, codes)| {
-                let body = html! { div class="card" { (recovery_codes_view(&codes, &next)) } };
-                (signed_in, html(200, layout::page("Recovery codes", None, Section::None, body)))
-            })
-        }
-    };
-    let err = match done {
-        Ok((signed_in, response)) => return with_session(response, services, &signed_in, req.now_secs()),
-        Err(SignInError::SecondFactor(err)) => err,
-        Err(SignInError::PendingExpired) => return login_step_page(req, services, &next, 401, None).await,
-        Err(other) => return error_response(None, other.into()),
-    };
-    match two_factor_code_text(&err) {
-        Some((status, text)) => {
-            let mut response = login_step_page(req, services, &next, status, Some(&text)).await;
-            if let TwoFactorError::TooManyAttempts { retry_after } = err {
-                let _ = response.headers_mut().set("retry-after", &retry_after.to_string());
+    let ticket = ticket(req);
+    let (status, text, retry_after) =
+        match sign_in::with_second_factor(services, &req.call(), ticket.as_deref(), form.text("code")).await {
+            Ok((signed_in, recovery_codes)) => {
+                let response = match recovery_codes {
+                    None => redirect(&next),
+                    Some(codes) => {
+                        let body = html! { div class="card" { (recovery_codes_view(&codes, &next)) } };
+                        html(200, layout::page("Recovery codes", None, Section::None, body))
+                    }
+                };
+                return with_session(response, services, &signed_in, req.now_secs());
             }
-            response
-        }
-        None => error_response(None, err.into()),
+            Err(SignInError::SecondFactor(err)) => match (two_factor_code_text(&err), err) {
+                (Some((status, text)), TwoFactorError::TooManyAttempts { retry_after }) => {
+                    (status, Some(text), Some(retry_after))
+                }
+                (Some((status, text)), _) => (status, Some(text), None),
+                (None, err) => return error_response(None, err.into()),
+            },
+            // The page again finds the ticket gone and says so.
+            Err(SignInError::PendingExpired) => (401, None, None),
+            Err(other) => return error_response(None, other.into()),
+        };
+    let mut response = login_step_page(req, services, &next, status, text.as_deref()).await;
+    if let Some(retry_after) = retry_after {
+        let _ = response.headers_mut().set("retry-after", &retry_after.to_string());
     }
+    response
 }
 
 /// The secret to copy into an authenticator app and the form confirming it with a first code.
