@@ -9,7 +9,9 @@
 // each try is compared with the mean of the failures of its own round (a few seconds, over which
 // the load is about the same), and the medians of those ratios must agree within 10 %; medians,
 // not means, after a warm-up, with the limits off (BASE_VARS) so no answer is a cheap 429. The
-// raw medians are printed too.
+// raw medians are printed too. Under heavy load one round's ratios scatter by ±30 %, so when 21
+// rounds do not settle it, up to 40 more are taken (checked after 41 and 61, always over every
+// round so far): the 8-fold gap this guards against fails at any of them.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -17,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startWorker, call, makeUser, signInAdmin, execSql, ROOT } from "./harness.mjs";
 
-const ROUNDS = 21;
+const CHECKPOINTS = [21, 41, 61];
 const WARM_UP = 2;
 // Made by Langflow 1.13.0's own code (tests/vectors/README.md).
 const [LANGFLOW_BCRYPT] = JSON.parse(readFileSync(join(ROOT, "tests", "vectors", "langflow-compat.json"), "utf8")).bcrypt;
@@ -70,24 +72,28 @@ describe("sign-in timing", () => {
     };
     const samples = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
     const relative = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+    const round2 = (v) => (typeof v === "number" ? Math.round(v * 100) / 100 : v);
     const failureKinds = ["unknown", "argon2id", "bcrypt"];
-    for (let round = 0; round < WARM_UP + ROUNDS; round += 1) {
+    let medians, relativeMedians, ratio, rounds = 0;
+    for (let round = 0; ; round += 1) {
       const times = {};
       for (const kind of shuffled(Object.keys(kinds))) times[kind] = await kinds[kind]();
       if (round < WARM_UP) continue;
+      rounds += 1;
       const roundMean = failureKinds.reduce((sum, k) => sum + times[k], 0) / failureKinds.length;
       for (const kind of Object.keys(kinds)) {
         samples[kind].push(times[kind]);
         relative[kind].push(times[kind] / roundMean);
       }
+      if (!CHECKPOINTS.includes(rounds)) continue;
+      medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+      relativeMedians = Object.fromEntries(Object.entries(relative).map(([k, v]) => [k, median(v)]));
+      const failures = failureKinds.map((k) => relativeMedians[k]);
+      ratio = Math.max(...failures) / Math.min(...failures);
+      t.diagnostic(`after ${rounds} interleaved rounds: median ms ${JSON.stringify(medians, (_, v) => round2(v))}; ` +
+        `median of each try / its round's mean failure ${JSON.stringify(relativeMedians, (_, v) => round2(v))}`);
+      if (ratio <= 1.10 || rounds === CHECKPOINTS.at(-1)) break;
     }
-    const round2 = (v) => (typeof v === "number" ? Math.round(v * 100) / 100 : v);
-    const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-    const relativeMedians = Object.fromEntries(Object.entries(relative).map(([k, v]) => [k, median(v)]));
-    t.diagnostic(`median ms over ${ROUNDS} interleaved tries: ${JSON.stringify(medians, (_, v) => round2(v))}`);
-    t.diagnostic(`median of each try / its round's mean failure: ${JSON.stringify(relativeMedians, (_, v) => round2(v))}`);
-    const failures = failureKinds.map((k) => relativeMedians[k]);
-    const ratio = Math.max(...failures) / Math.min(...failures);
     assert.ok(
       ratio <= 1.10,
       `failure medians differ by ${((ratio - 1) * 100).toFixed(1)} % (limit 10 %): ${JSON.stringify(relativeMedians)}; ms ${JSON.stringify(medians)}`,
