@@ -12,7 +12,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
-import { startWorker, ROOT } from "../tests/http/harness.mjs";
+import { randomUUID } from "node:crypto";
+import { startWorker, execSql, ROOT } from "../tests/http/harness.mjs";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const LOGIN_REQUESTS = Number(process.env.BENCH_LOGIN_REQUESTS ?? 60);
@@ -175,6 +176,47 @@ function printTable(rows) {
   for (const line of lines) console.log(show(line));
 }
 
+const FAILED_SIGN_IN_ROUNDS = Number(process.env.BENCH_FAILED_SIGN_IN_ROUNDS ?? 15);
+
+/**
+ * Failed sign-ins by kind (deviation 2): an unknown name, a wrong password for an Argon2id user
+ * and for a user imported from Langflow with a bcrypt hash (cost 12, made by Langflow's code),
+ * interleaved in a shuffled order each round; plus the right password of the Argon2id user. Every
+ * failure verifies both kinds of hash, so the three failure medians should agree.
+ */
+async function failedSignIns(worker, base, user, password) {
+  const [vector] = JSON.parse(readFileSync(join(ROOT, "tests", "vectors", "langflow-compat.json"), "utf8")).bcrypt;
+  const now = new Date().toISOString();
+  const imported = `bench-bcrypt-${Date.now().toString(36)}`;
+  execSql(worker, `INSERT INTO "user" (id, username, password, is_active, is_superuser, create_at, updated_at)
+    VALUES ('${randomUUID()}', '${imported}', '${vector.hash}', 1, 0, '${now}', '${now}')`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const kinds = {
+    "unknown name": [`bench-nobody-${Date.now().toString(36)}`, "wrong-password-1", 401],
+    "Argon2id user, wrong password": [user, "wrong-password-1", 401],
+    "bcrypt user, wrong password": [imported, "wrong-password-1", 401],
+    "Argon2id user, right password": [user, password, 200],
+  };
+  const times = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+  for (let round = 0; round < FAILED_SIGN_IN_ROUNDS + 1; round++) {
+    const order = Object.keys(kinds).sort(() => Math.random() - 0.5);
+    for (const kind of order) {
+      const [username, pw, expected] = kinds[kind];
+      const body = form({ username, password: pw });
+      const started = performance.now();
+      const res = await request(agent, base, { method: "POST", path: "/api/v1/login", headers: formHeaders(body), body });
+      const ms = performance.now() - started;
+      if (res.status !== expected) throw new Error(`${kind}: ${res.status} ${res.body}`);
+      if (round > 0) times[kind].push(ms); // round 0 warms the isolate up
+    }
+  }
+  agent.destroy();
+  return Object.entries(times).map(([kind, list]) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return { kind, p50: percentile(sorted, 50), p90: percentile(sorted, 90) };
+  });
+}
+
 async function main() {
   const wasm = join(ROOT, "build", "index_bg.wasm");
   if (!existsSync(wasm)) throw new Error("build/index_bg.wasm is missing: run `make build` first");
@@ -183,9 +225,10 @@ async function main() {
   const worker = await startWorker({
     vars: { LANGFLOW_SUPERUSER: admin.user, LANGFLOW_SUPERUSER_PASSWORD: admin.password, LANGFLOW_RATE_LIMIT_ENABLED: "False", LANGFLOW_EDGE_BENCH_STATS: "True" },
   });
-  let rows;
+  let rows, failures;
   try {
     rows = await benchServer("langflow-edge", worker.url, admin.user, admin.password, true);
+    failures = await failedSignIns(worker, worker.url, admin.user, admin.password);
     if (process.env.BASE_URL) {
       const user = process.env.BENCH_USER, password = process.env.BENCH_PASSWORD;
       if (!user || !password) throw new Error("BASE_URL needs USER and PASSWORD (make bench BASE_URL=... USER=... PASSWORD=...)");
@@ -213,6 +256,10 @@ async function main() {
   }
   const loginRow = rows.find((r) => r.label === "langflow-edge" && r.name === "POST /api/v1/login" && r.mode === "seq");
   console.log(`POST /api/v1/login: p50 ${fmt(loginRow.p50)} ms (goal < 60 ms)`);
+  console.log(`\nPOST /api/v1/login by kind, ${FAILED_SIGN_IN_ROUNDS} interleaved tries each (failures must not tell who exists):`);
+  for (const f of failures) console.log(`  ${f.kind.padEnd(32)} p50 ${fmt(f.p50).padStart(8)} ms  p90 ${fmt(f.p90).padStart(8)} ms`);
+  const failed = failures.filter((f) => f.kind !== "Argon2id user, right password").map((f) => f.p50);
+  console.log(`  failure p50s differ by ${fmt((Math.max(...failed) / Math.min(...failed) - 1) * 100, 1)} % (goal ≤ 10 %)`);
   const row = (label, name, mode) => rows.find((r) => r.label === label && r.name === name && r.mode === mode);
   const cachedHealth = row(CACHED, "GET /health", "seq"), cachedHealth8 = row(CACHED, "GET /health", `${CONCURRENCY} conns`);
   for (const name of ["GET /api/v1/users/whoami (Bearer)", "GET /api/v1/users/whoami (x-api-key)"]) {

@@ -47,6 +47,7 @@ pub const VARIABLES: &[&str] = &[
     "LANGFLOW_OIDC_SUPERUSER_GROUPS",
     "LANGFLOW_OIDC_LINK_BY_EMAIL",
     "LANGFLOW_PASSWORD_LOGIN",
+    "LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS",
 ];
 
 /// `LANGFLOW_AUTO_LOGIN`: explicit values apply everywhere; unset means "only for requests to a
@@ -226,6 +227,8 @@ pub struct Settings {
     pub oidc: Vec<OidcProvider>,
     /// `LANGFLOW_PASSWORD_LOGIN`: when off, only the bootstrap superuser signs in with a password.
     pub password_login: bool,
+    /// Superusers without two-factor must set it up at their next password sign-in.
+    pub require_2fa_for_superusers: bool,
 }
 
 /// Secrets are shown as whether they are set, never as their value: a `{:?}` of the settings
@@ -252,6 +255,7 @@ impl fmt::Debug for Settings {
             .field("audit_retention_days", &self.audit_retention_days)
             .field("oidc", &self.oidc)
             .field("password_login", &self.password_login)
+            .field("require_2fa_for_superusers", &self.require_2fa_for_superusers)
             .finish()
     }
 }
@@ -379,6 +383,7 @@ impl Settings {
             audit_retention_days: number("LANGFLOW_AUDIT_RETENTION_DAYS", 90, 1)?,
             oidc,
             password_login,
+            require_2fa_for_superusers: boolean("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS", false)?,
         })
     }
 }
@@ -521,6 +526,7 @@ mod tests {
         assert_eq!(s.rate_limits.failures_per_ip_per_minute, 5);
         assert!(s.track_api_key_usage);
         assert_eq!(s.secret_key, None);
+        assert!(!s.require_2fa_for_superusers);
     }
 
     #[test]
@@ -560,6 +566,9 @@ mod tests {
         }
         assert_eq!(parse(&[]).unwrap().audit_retention_days, 90);
         assert_eq!(parse(&[("LANGFLOW_AUDIT_RETENTION_DAYS", "7")]).unwrap().audit_retention_days, 7);
+        let err = parse(&[("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS", "always")]).unwrap_err();
+        assert_eq!(err.variable, "LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS");
+        assert!(parse(&[("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS", "True")]).unwrap().require_2fa_for_superusers);
     }
 
     #[test]

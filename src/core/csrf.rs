@@ -84,6 +84,68 @@ pub fn form_token_matches(key: &[u8; 32], session_id: &str, presented: &str) -> 
     expected.len() == presented.len() && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
 }
 
+/// What a pending second-factor ticket lets its holder do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingStep {
+    /// The password was right; a code (or a recovery code) completes the sign-in.
+    Code,
+    /// The password was right, but this superuser must set up two-factor first.
+    Enrol,
+}
+
+impl PendingStep {
+    fn as_str(self) -> &'static str {
+        match self {
+            PendingStep::Code => "code",
+            PendingStep::Enrol => "enrol",
+        }
+    }
+}
+
+fn pending_mac(key: &[u8; 32], user_id: &str, step: PendingStep, expires: i64, binding: &str) -> String {
+    let mut mac = hmac_sha256(key);
+    // The prefix keeps these MACs apart from form tokens under the same key (session ids never
+    // contain `|`).
+    for part in ["two-factor pending v1", user_id, step.as_str(), &expires.to_string(), binding] {
+        mac.update(part.as_bytes());
+        mac.update(b"|");
+    }
+    crate::core::hex(&mac.finalize().into_bytes())
+}
+
+/// The state between a right password and the second factor, as a browser cookie's value:
+/// `user.step.expires.mac`. `binding` (the user's password hash) is covered by the MAC but not
+/// written, so a password change voids every pending ticket.
+pub fn pending_ticket(key: &[u8; 32], user_id: &str, step: PendingStep, expires: i64, binding: &str) -> String {
+    format!("{user_id}.{}.{expires}.{}", step.as_str(), pending_mac(key, user_id, step, expires, binding))
+}
+
+/// The user id and step a ticket names, unchecked: the caller loads the user for `binding`,
+/// then calls `pending_ticket_valid`.
+pub fn pending_ticket_parts(ticket: &str) -> Option<(&str, PendingStep, i64)> {
+    let mut parts = ticket.split('.');
+    let (user_id, step, expires, _mac) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || user_id.is_empty() {
+        return None;
+    }
+    let step = match step {
+        "code" => PendingStep::Code,
+        "enrol" => PendingStep::Enrol,
+        _ => return None,
+    };
+    Some((user_id, step, expires.parse().ok()?))
+}
+
+/// True when `ticket` is unexpired and was made by `pending_ticket` for this binding.
+pub fn pending_ticket_valid(key: &[u8; 32], ticket: &str, binding: &str, now_secs: i64) -> bool {
+    let Some((user_id, step, expires)) = pending_ticket_parts(ticket) else { return false };
+    if expires <= now_secs {
+        return false;
+    }
+    let expected = pending_ticket(key, user_id, step, expires, binding);
+    expected.len() == ticket.len() && bool::from(expected.as_bytes().ct_eq(ticket.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +173,26 @@ mod tests {
             let expected =
                 <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap().chain_update(b"m").finalize().into_bytes();
             assert_eq!(hmac_sha256(&key).chain_update(b"m").finalize().into_bytes(), expected, "key of {len} bytes");
+        }
+    }
+
+    #[test]
+    fn pending_tickets_are_bound_to_user_step_time_and_password() {
+        let key = form_key("secret");
+        let ticket = pending_ticket(&key, "user-1", PendingStep::Code, 1_000, "hash-a");
+        assert_eq!(pending_ticket_parts(&ticket), Some(("user-1", PendingStep::Code, 1_000)));
+        assert!(pending_ticket_valid(&key, &ticket, "hash-a", 999));
+        assert!(!pending_ticket_valid(&key, &ticket, "hash-a", 1_000), "expired");
+        assert!(!pending_ticket_valid(&key, &ticket, "hash-b", 999), "password changed");
+        assert!(!pending_ticket_valid(&form_key("other"), &ticket, "hash-a", 999));
+        let forged = ticket.replacen("user-1", "user-2", 1);
+        assert!(!pending_ticket_valid(&key, &forged, "hash-a", 999));
+        let enrol = ticket.replacen(".code.", ".enrol.", 1);
+        assert!(!pending_ticket_valid(&key, &enrol, "hash-a", 999));
+        let later = ticket.replacen(".1000.", ".9000.", 1);
+        assert!(!pending_ticket_valid(&key, &later, "hash-a", 999));
+        for bad in ["", "a.b.c", "u.code.1.x.y", ".code.5.x", "u.other.5.x", "u.code.x.y"] {
+            assert!(!pending_ticket_valid(&key, bad, "hash-a", 0), "{bad}");
         }
     }
 

@@ -33,6 +33,7 @@ pub mod request_body;
 pub mod secret_key;
 pub mod time;
 pub mod token;
+pub mod totp;
 pub mod user_rules;
 
 /// Lowercase hex, as Python's `hexdigest()`.

@@ -100,13 +100,18 @@ pub enum Verification {
 /// Passwords with NUL or over 4096 chars are `Invalid` without hashing, as in Langflow: the policy
 /// never let anyone set one, and refusing early reveals nothing about the account.
 pub fn verify_password(password: &str, stored_hash: &str) -> Verification {
+    hashed_verification(password, stored_hash).map_or(Verification::Invalid, |(verification, _)| verification)
+}
+
+/// `verify_password`, and which kind of hashing it did; `None` when it refused before hashing.
+fn hashed_verification(password: &str, stored_hash: &str) -> Option<(Verification, HashingDone)> {
     if matches!(check_policy(password), Err(PasswordPolicyError::ContainsNul | PasswordPolicyError::TooLong)) {
-        return Verification::Invalid;
+        return None;
     }
     if is_bcrypt(stored_hash) {
-        verify_bcrypt(password, stored_hash)
+        Some((verify_bcrypt(password, stored_hash)?, HashingDone { argon2id: false, bcrypt: true }))
     } else {
-        verify_argon2(password, stored_hash)
+        Some((verify_argon2(password, stored_hash)?, HashingDone { argon2id: true, bcrypt: false }))
     }
 }
 
@@ -114,38 +119,40 @@ fn is_bcrypt(stored_hash: &str) -> bool {
     ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| stored_hash.starts_with(prefix))
 }
 
-fn verify_bcrypt(password: &str, stored_hash: &str) -> Verification {
+/// `None`: refused before hashing.
+fn verify_bcrypt(password: &str, stored_hash: &str) -> Option<Verification> {
     // `$2b$12$` + 22 salt chars + 31 hash chars. The crate splits on every `$` and skips empty
     // pieces, so the exact layout is checked here, as Python's bcrypt does.
     let cost = match stored_hash.as_bytes() {
         bytes @ [_, _, _, _, tens @ b'0'..=b'9', ones @ b'0'..=b'9', b'$', ..] if bytes.len() == 60 => {
             u32::from(tens - b'0') * 10 + u32::from(ones - b'0')
         }
-        _ => return Verification::Invalid,
+        _ => return None,
     };
     if !(4..=MAX_BCRYPT_COST).contains(&cost) {
-        return Verification::Invalid;
+        return None;
     }
     // Langflow hashes `pw.encode()[:72]`: a byte cut that may split a character, which is fine
     // because bcrypt works on bytes. The crate then appends the NUL terminator and keeps at most
     // 72 bytes, exactly like OpenBSD's (and Python's) bcrypt.
     let pw = password.as_bytes();
     let pw = pw.get(..72).unwrap_or(pw);
-    match bcrypt::verify(pw, stored_hash) {
+    Some(match bcrypt::verify(pw, stored_hash) {
         Ok(true) => Verification::Valid { needs_rehash: true },
         _ => Verification::Invalid,
-    }
+    })
 }
 
-fn verify_argon2(password: &str, stored_hash: &str) -> Verification {
+/// `None`: refused before hashing.
+fn verify_argon2(password: &str, stored_hash: &str) -> Option<Verification> {
     let Ok(hash) = PasswordHash::new(stored_hash) else {
-        return Verification::Invalid;
+        return None;
     };
     let algorithm = match hash.algorithm.as_str() {
         "argon2id" => Algorithm::Argon2id,
         "argon2i" => Algorithm::Argon2i,
         "argon2d" => Algorithm::Argon2d,
-        _ => return Verification::Invalid,
+        _ => return None,
     };
     let within_limits = hash.params.iter().all(|(name, value)| {
         let max = match name.as_str() {
@@ -157,14 +164,14 @@ fn verify_argon2(password: &str, stored_hash: &str) -> Verification {
         value.decimal().is_ok_and(|v| v <= max)
     });
     if !within_limits {
-        return Verification::Invalid;
+        return None;
     }
     // Checked before verifying, so unsupported parameters are an error, never a panic.
     let Ok(params) = Params::try_from(&hash) else {
-        return Verification::Invalid;
+        return None;
     };
     if current_argon2().verify_password(password.as_bytes(), &hash).is_err() {
-        return Verification::Invalid;
+        return Some(Verification::Invalid);
     }
     let current = algorithm == Algorithm::Argon2id
         && hash.version.is_none_or(|v| v == u32::from(Version::V0x13))
@@ -174,7 +181,7 @@ fn verify_argon2(password: &str, stored_hash: &str) -> Verification {
         && params.output_len() == Some(OUTPUT_LEN)
         && params.keyid().is_empty()
         && params.data().is_empty();
-    Verification::Valid { needs_rehash: !current }
+    Some(Verification::Valid { needs_rehash: !current })
 }
 
 /// Verified when the username is unknown, so that case costs the same time as a wrong password
@@ -190,6 +197,44 @@ pub fn is_unusable(stored_hash: &str) -> bool {
 
 pub const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$fGqAy9+7GfW+JWbHW0ypUQ$MsNpzDpWuqHt6TAMJC3cH+ad+iTKuns+bXQ1EMpUlJg";
+
+/// A bcrypt hash at Langflow's cost 12 (made by Python's bcrypt in Langflow 1.13's venv) of a
+/// random, discarded password: verified as the dummy half of a failed sign-in.
+pub const DUMMY_BCRYPT_HASH: &str = "$2b$12$WI4FLOAQz2S.iEvJ7RrCLe7ZsKfCzBhnNU0IzfPdtxyn9Cf.uXCWG";
+
+/// The hashing a sign-in check did, for the test that every failure does the same work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HashingDone {
+    pub argon2id: bool,
+    pub bcrypt: bool,
+}
+
+/// A sign-in's password check, costing the same for every failure (the timing side of
+/// deviation 2): an unknown user, a wrong password for an Argon2id hash and one for a bcrypt hash
+/// (about 280 ms against 35 ms) must not be told apart by time. So every failure verifies both
+/// an Argon2id hash and a bcrypt hash at Langflow's cost, one real and one dummy (or both dummy).
+/// Workers' clock does not advance during CPU work, so equal work, not padding to a measured
+/// time, is what makes them equal. A right Argon2id password costs only its own verification.
+pub fn verify_sign_in(password: &str, stored_hash: Option<&str>) -> (Verification, HashingDone) {
+    let checked = stored_hash.and_then(|stored| hashed_verification(password, stored));
+    let (verification, mut done) = checked.unwrap_or((Verification::Invalid, HashingDone::default()));
+    if verification == Verification::Invalid {
+        equalise_failure(password, &mut done);
+    }
+    (verification, done)
+}
+
+/// Verifies the dummy hashes of the kinds `done` lacks, so a failure has done both.
+pub fn equalise_failure(password: &str, done: &mut HashingDone) {
+    if !done.argon2id {
+        let _ = verify_argon2(password, DUMMY_HASH);
+        done.argon2id = true;
+    }
+    if !done.bcrypt {
+        let _ = verify_bcrypt(password, DUMMY_BCRYPT_HASH);
+        done.bcrypt = true;
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -305,6 +350,33 @@ mod tests {
         for typed in ["", "!sso-only", "sso-only", "password123"] {
             assert_eq!(verify_password(typed, NO_PASSWORD), Verification::Invalid, "{typed}");
         }
+    }
+
+    #[test]
+    fn every_failed_sign_in_verifies_both_kinds_and_a_right_argon2id_one_only_its_own() {
+        const BOTH: HashingDone = HashingDone { argon2id: true, bcrypt: true };
+        let (bcrypt_password, bcrypt_hash) = bcrypt_vectors().remove(0);
+        let argon2_hash = hash_password("correct horse battery", [3u8; 16]);
+        // Unknown user, wrong password for Argon2id, for bcrypt, and a stored hash refused unread.
+        assert_eq!(verify_sign_in("correct horse battery", None), (Verification::Invalid, BOTH));
+        assert_eq!(verify_sign_in("wrong password", Some(&argon2_hash)), (Verification::Invalid, BOTH));
+        assert_eq!(verify_sign_in("wrong password", Some(&bcrypt_hash)), (Verification::Invalid, BOTH));
+        assert_eq!(verify_sign_in("wrong password", Some("garbage")), (Verification::Invalid, BOTH));
+        // Successes do only the real verification.
+        let argon2_only = HashingDone { argon2id: true, bcrypt: false };
+        assert_eq!(verify_sign_in("correct horse battery", Some(&argon2_hash)), (OK, argon2_only));
+        let bcrypt_only = HashingDone { argon2id: false, bcrypt: true };
+        assert_eq!(verify_sign_in(&bcrypt_password, Some(&bcrypt_hash)), (REHASH, bcrypt_only));
+        // The unknown user's dummy never verifies, whatever the password.
+        assert_eq!(verify_sign_in("langflow", None).0, Verification::Invalid);
+    }
+
+    #[test]
+    fn the_dummy_bcrypt_hash_is_well_formed_at_langflows_cost() {
+        assert!(DUMMY_BCRYPT_HASH.starts_with("$2b$12$"));
+        assert_eq!(DUMMY_BCRYPT_HASH.len(), 60);
+        // Valid bcrypt that rejects: it did the full cost-12 work (a malformed hash would not).
+        assert!(bcrypt::verify("langflow", DUMMY_BCRYPT_HASH).is_ok_and(|ok| !ok));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod folders;
 pub mod login_attempts;
 pub mod oidc_identities;
 pub mod sessions;
+pub mod two_factor;
 pub mod users;
 pub mod variables;
 

@@ -224,6 +224,8 @@ pub async fn delete_with_everything(db: &D1Database, id: &UserId) -> DbResult<Op
             statement(db, "DELETE FROM flow WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM folder WHERE user_id = ?1", &args)?,
             statement(db, "DELETE FROM oidc_identity WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM two_factor WHERE user_id = ?1", &args)?,
+            statement(db, "DELETE FROM two_factor_recovery_code WHERE user_id = ?1", &args)?,
             statement(db, &delete_user, &args)?,
         ],
     )

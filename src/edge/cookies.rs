@@ -111,6 +111,20 @@ pub fn for_session(settings: &Settings, signed_in: &SignedIn, now_secs: i64, iss
     lines
 }
 
+/// The state between a right password and the second factor (`service::sign_in::PENDING_SECS`):
+/// a signed ticket, never a session. Only the `/login` pages see it; `Strict` keeps it out of
+/// every request another site starts.
+pub const TWO_FACTOR_PENDING: &str = "lf_two_factor_pending";
+
+pub fn two_factor_pending(settings: &CookieSettings, ticket: &str, max_age_secs: i64) -> String {
+    let secure = if settings.access_secure { "; Secure" } else { "" };
+    format!("{TWO_FACTOR_PENDING}={ticket}; Max-Age={max_age_secs}; HttpOnly; Path=/login; SameSite=Strict{secure}")
+}
+
+pub fn two_factor_pending_cleared(settings: &CookieSettings) -> String {
+    two_factor_pending(settings, "", 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +154,18 @@ mod tests {
         assert_eq!(
             first,
             "refresh_token_lf=\"\"; expires=Fri, 04 Dec 2026 13:25:57 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=lax"
+        );
+    }
+
+    #[test]
+    fn the_pending_two_factor_cookie_is_short_lived_and_for_the_login_pages_only() {
+        assert_eq!(
+            two_factor_pending(&settings(), "u.code.1.ab", 300),
+            "lf_two_factor_pending=u.code.1.ab; Max-Age=300; HttpOnly; Path=/login; SameSite=Strict"
+        );
+        let secure = CookieSettings { access_secure: true, ..settings() };
+        assert!(
+            two_factor_pending_cleared(&secure).ends_with("Max-Age=0; HttpOnly; Path=/login; SameSite=Strict; Secure")
         );
     }
 

@@ -74,6 +74,10 @@ events! {
     SuperuserRevoked => "user:superuser_revoke", "succeeded";
     /// A superuser unlinked a single sign-on identity from an account.
     IdentityUnlinked => "user:identity_unlink", "succeeded";
+    /// A person turned two-factor sign-in on (confirmed with a first code).
+    TwoFactorEnrolled => "two_factor:enrol", "succeeded";
+    /// A person turned two-factor sign-in off (with a code or a recovery code).
+    TwoFactorRemoved => "two_factor:remove", "succeeded";
     ApiKeyCreated => "api_key:create", "succeeded";
     ApiKeyDeleted => "api_key:delete", "succeeded";
     /// Stored secrets were re-encrypted under the current secret key.

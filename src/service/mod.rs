@@ -19,6 +19,7 @@ pub mod session_cache;
 pub mod sessions;
 pub mod sign_in;
 pub mod state;
+pub mod two_factor;
 pub mod users;
 pub mod variables;
 

@@ -8,7 +8,7 @@
 use super::audit::{self, Event, Record};
 use super::auth::Superuser;
 use super::{random_bytes, Call, Failure, Services};
-use crate::db::{self, api_keys, app_secrets, users, variables};
+use crate::db::{self, api_keys, app_secrets, two_factor, users, variables};
 use worker::{D1Database, D1PreparedStatement};
 
 const PAGE_ROWS: i64 = 500;
@@ -23,6 +23,7 @@ enum EncryptedColumn {
     CredentialVariables,
     StoreKeys,
     GatewayKey,
+    TwoFactorSecrets,
 }
 
 impl EncryptedColumn {
@@ -32,6 +33,7 @@ impl EncryptedColumn {
             EncryptedColumn::CredentialVariables => "variables",
             EncryptedColumn::StoreKeys => "store_api_keys",
             EncryptedColumn::GatewayKey => "gateway_key",
+            EncryptedColumn::TwoFactorSecrets => "two_factor_secrets",
         }
     }
 
@@ -41,6 +43,7 @@ impl EncryptedColumn {
             EncryptedColumn::CredentialVariables => Ok(variables::credential_page(db, after, PAGE_ROWS).await?),
             EncryptedColumn::StoreKeys => Ok(users::store_key_page(db, after, PAGE_ROWS).await?),
             EncryptedColumn::GatewayKey => Ok(app_secrets::encrypted_page(db, after, PAGE_ROWS).await?),
+            EncryptedColumn::TwoFactorSecrets => Ok(two_factor::secret_page(db, after, PAGE_ROWS).await?),
         }
     }
 
@@ -50,13 +53,15 @@ impl EncryptedColumn {
             EncryptedColumn::CredentialVariables => Ok(variables::replace_ciphertext(db, id, old, new)?),
             EncryptedColumn::StoreKeys => Ok(users::replace_store_key(db, id, old, new)?),
             EncryptedColumn::GatewayKey => Ok(app_secrets::replace_value(db, id, old, new)?),
+            EncryptedColumn::TwoFactorSecrets => Ok(two_factor::replace_secret(db, id, old, new)?),
         }
     }
 }
 
 /// What a rotation call did.
 pub struct RotationReport {
-    /// Rows re-encrypted, per encrypted column (`api_keys`, `variables`, `store_api_keys`).
+    /// Rows re-encrypted, per encrypted column (`api_keys`, `variables`, `store_api_keys`,
+    /// `two_factor_secrets`, and `gateway_key` in gateway mode).
     pub changed: Vec<(&'static str, usize)>,
     pub total_changed: usize,
     /// Stored secrets that decrypt with no configured key.
@@ -71,7 +76,12 @@ pub async fn rotate(services: &Services, call: &Call, admin: &Superuser<'_>) -> 
     let mut changed = Vec::new();
     let (mut total, mut undecryptable, mut rotated_here) = (0usize, 0usize, 0usize);
     let mut complete = true;
-    let mut columns = vec![EncryptedColumn::ApiKeys, EncryptedColumn::CredentialVariables, EncryptedColumn::StoreKeys];
+    let mut columns = vec![
+        EncryptedColumn::ApiKeys,
+        EncryptedColumn::CredentialVariables,
+        EncryptedColumn::StoreKeys,
+        EncryptedColumn::TwoFactorSecrets,
+    ];
     // The gateway's stored signing key exists (and is reported) only in gateway mode.
     if services.settings().gateway.is_some() {
         columns.push(EncryptedColumn::GatewayKey);

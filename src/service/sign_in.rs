@@ -3,7 +3,9 @@
 //! sign-out (deviation 1). Every way in ends in the same revocable session row.
 
 use super::audit::{self, Event, Record};
+use super::two_factor::{self, TwoFactorError};
 use super::{failure_variant, random_bytes, session_cache, Call, Failure, Services};
+use crate::core::csrf::{self, PendingStep};
 use crate::core::ids::{SessionId, UserId};
 use crate::core::password::{self, Verification};
 use crate::core::rate_limit::exceeded;
@@ -42,6 +44,20 @@ pub enum SignInError {
     NoRefreshToken,
     /// The refresh token is bad, expired, reused, or its session has ended.
     InvalidRefreshToken,
+    /// The password was right and the account has two-factor on: no session yet. The ticket
+    /// (for a browser cookie) lets the code complete the sign-in within `PENDING_SECS`.
+    SecondFactorRequired {
+        ticket: String,
+    },
+    /// The password was right, but this superuser must enrol first
+    /// (`LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS`); the ticket lets them do it on the page.
+    EnrolmentRequired {
+        ticket: String,
+    },
+    /// The second factor was refused (wrong, malformed, too many attempts).
+    SecondFactor(TwoFactorError),
+    /// The pending ticket is missing, expired, forged, or the password changed since.
+    PendingExpired,
     Failed(Failure),
 }
 failure_variant!(SignInError);
@@ -105,12 +121,18 @@ fn failed_sign_in(services: &Services, call: &Call, user: Option<&User>, event: 
     );
 }
 
-/// Checks a username and password under the brute-force limits and starts a session.
+/// How long the step between a right password and the second factor may take.
+pub const PENDING_SECS: i64 = 300;
+
+/// Checks a username and password under the brute-force limits and starts a session. An
+/// account with two-factor on also needs `second_factor` (a code or a recovery code, counted
+/// with the password as one attempt); without it the answer is `SecondFactorRequired`.
 pub async fn with_password(
     services: &Services,
     call: &Call,
     username: &str,
     password: &str,
+    second_factor: Option<&str>,
 ) -> Result<SignedIn, SignInError> {
     let now = call.now_secs();
     let limits = &services.settings().rate_limits;
@@ -128,6 +150,9 @@ pub async fn with_password(
     } else {
         Vec::new()
     };
+    // Whether the account has two-factor on, read in the same batch when there is one (one D1
+    // round trip fewer for every sign-in).
+    let mut two_factor_on: Option<bool> = None;
     let user: Option<User> = match counted_keys.as_slice() {
         [ip_key, account_key] => {
             let results = db::batch(
@@ -136,6 +161,7 @@ pub async fn with_password(
                     login_attempts::record(db, ip_key, 60, now)?,
                     login_attempts::record(db, account_key, limits.account_window_secs, now)?,
                     db::users::by_username(db, username)?,
+                    db::two_factor::confirmed_by_username(db, username)?,
                 ],
             )
             .await?;
@@ -158,17 +184,18 @@ pub async fn with_password(
                 }
                 return Err(SignInError::TooManyAttempts { retry_after });
             }
+            let two_factor = results.get(3).map(|r| r.results::<db::two_factor::TwoFactor>()).transpose();
+            two_factor_on = two_factor.map_err(Failure::from)?.map(|rows| !rows.is_empty());
             user
         }
         _ => db::users::find_by_username(db, username).await?,
     };
 
-    // Unknown usernames, and accounts without a password (single sign-on only), cost the same
-    // time as wrong passwords and fail the same way.
-    let stored = user.as_ref().map_or(password::DUMMY_HASH, |u| u.password.as_str());
-    let usable = !password::is_unusable(stored);
-    let verification = password::verify_password(password, if usable { stored } else { password::DUMMY_HASH });
-    let (Some(user), Verification::Valid { needs_rehash }, true) = (user.as_ref(), verification, usable) else {
+    // Every failure costs the same work: unknown name, Argon2id or bcrypt hash, or an account
+    // without a password (single sign-on only), which fails as an unknown name does (deviation 2).
+    let stored = user.as_ref().map(|u| u.password.as_str()).filter(|hash| !password::is_unusable(hash));
+    let (verification, mut hashing) = password::verify_sign_in(password, stored);
+    let (Some(user), Verification::Valid { needs_rehash }) = (user.as_ref(), verification) else {
         failed_sign_in(services, call, user.as_ref(), Event::SignInFailed, "WRONG_CREDENTIALS");
         return Err(SignInError::WrongCredentials);
     };
@@ -176,12 +203,14 @@ pub async fn with_password(
     // With LANGFLOW_PASSWORD_LOGIN off, only the bootstrap superuser still signs in by password.
     let settings = services.settings();
     if !settings.password_login && !user.username.eq_ignore_ascii_case(&settings.superuser) {
+        password::equalise_failure(password, &mut hashing);
         failed_sign_in(services, call, Some(&user), Event::SignInFailed, "PASSWORD_LOGIN_OFF");
         return Err(SignInError::WrongCredentials);
     }
     // Langflow refuses the legacy default password for the bootstrap account.
     let superuser_name = &services.settings().superuser;
     if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
+        password::equalise_failure(password, &mut hashing);
         failed_sign_in(services, call, Some(&user), Event::SignInFailed, "WRONG_CREDENTIALS");
         return Err(SignInError::WrongCredentials);
     }
@@ -201,12 +230,51 @@ pub async fn with_password(
     }
     let upgraded_hash =
         if needs_rehash { Some(password::hash_password(password, random_bytes::<16>()?)) } else { None };
+    let second_factor = second_factor.filter(|code| !code.trim().is_empty());
+    let two_factor_on = match two_factor_on {
+        Some(on) => on,
+        None => two_factor::is_enabled(services, &user).await?,
+    };
+    let pending = if two_factor_on {
+        match second_factor {
+            // Counted with the password above: a wrong code leaves that attempt counted.
+            Some(code) => {
+                if let Err(err) = two_factor::verify(services, call, &user, code, true).await {
+                    failed_sign_in(services, call, Some(&user), Event::SignInFailed, "SECOND_FACTOR_REFUSED");
+                    return Err(SignInError::SecondFactor(err));
+                }
+                None
+            }
+            None => Some(PendingStep::Code),
+        }
+    } else if user.superuser() && services.settings().require_2fa_for_superusers {
+        Some(PendingStep::Enrol)
+    } else {
+        None
+    };
+    if let Some(step) = pending {
+        // The password was right (its attempt is taken back, as for any right password), but
+        // no session starts: only a ticket bound to the password hash, for the next step.
+        let mut writes = forgive;
+        let binding = upgraded_hash.as_deref().unwrap_or(&user.password).to_string();
+        if let Some(hash) = &upgraded_hash {
+            writes.push(db::users::set_password(db, &user.id, hash, &time::iso_micros(call.now_ms))?);
+        }
+        db::batch(db, writes).await?;
+        let ticket =
+            csrf::pending_ticket(&services.state.form_key, user.id.as_str(), step, now + PENDING_SECS, &binding);
+        return Err(match step {
+            PendingStep::Code => SignInError::SecondFactorRequired { ticket },
+            PendingStep::Enrol => SignInError::EnrolmentRequired { ticket },
+        });
+    }
     let record_login = db::users::record_login(db, &user.id, &time::iso_micros(call.now_ms), upgraded_hash.as_deref())?;
     let (signed_in, insert) = start_session(services, call, user)?;
     let mut writes = vec![insert, record_login];
     writes.extend(forgive);
     db::batch(db, writes).await?;
-    audit::record(services, call, signed_in_record(&signed_in, "password"));
+    let method = if two_factor_on { "password+totp" } else { "password" };
+    audit::record(services, call, signed_in_record(&signed_in, method));
     Ok(signed_in)
 }
 
@@ -235,6 +303,55 @@ pub async fn with_identity(
     db::batch(db, writes).await?;
     audit::record(services, call, signed_in_record(&signed_in, "oidc"));
     Ok(signed_in)
+}
+
+/// The user a pending ticket was issued to, if it is still good for `step`.
+pub async fn pending_user(
+    services: &Services,
+    call: &Call,
+    ticket: Option<&str>,
+    step: PendingStep,
+) -> Result<User, SignInError> {
+    let ticket = ticket.ok_or(SignInError::PendingExpired)?;
+    let (user_id, found_step, _) = csrf::pending_ticket_parts(ticket).ok_or(SignInError::PendingExpired)?;
+    let user_id = UserId::parse(user_id).filter(|_| found_step == step).ok_or(SignInError::PendingExpired)?;
+    let user = db::users::find_by_id(&services.db, &user_id).await?.ok_or(SignInError::PendingExpired)?;
+    if !csrf::pending_ticket_valid(&services.state.form_key, ticket, &user.password, call.now_secs()) {
+        return Err(SignInError::PendingExpired);
+    }
+    if !user.active() {
+        return Err(SignInError::AccountInactive);
+    }
+    Ok(user)
+}
+
+/// Completes a sign-in whose password was right, with the code its ticket asks for: a code of
+/// the account's two-factor (`SecondFactorRequired`), or the first code of the enrolment a
+/// superuser had to make (`EnrolmentRequired`), which also returns the recovery codes to show once.
+pub async fn with_second_factor(
+    services: &Services,
+    call: &Call,
+    ticket: Option<&str>,
+    code: &str,
+) -> Result<(SignedIn, Option<Vec<String>>), SignInError> {
+    let step = ticket.and_then(csrf::pending_ticket_parts).map_or(PendingStep::Code, |(_, step, _)| step);
+    let user = pending_user(services, call, ticket, step).await?;
+    let checked = match step {
+        PendingStep::Code => two_factor::verify(services, call, &user, code, false).await.map(|()| None),
+        PendingStep::Enrol => two_factor::confirm(services, call, &user, code).await.map(Some),
+    };
+    let recovery_codes = match checked {
+        Ok(codes) => codes,
+        Err(err) => {
+            failed_sign_in(services, call, Some(&user), Event::SignInFailed, "SECOND_FACTOR_REFUSED");
+            return Err(SignInError::SecondFactor(err));
+        }
+    };
+    let record_login = db::users::record_login(&services.db, &user.id, &time::iso_micros(call.now_ms), None)?;
+    let (signed_in, insert) = start_session(services, call, user)?;
+    db::batch(&services.db, vec![insert, record_login]).await?;
+    audit::record(services, call, signed_in_record(&signed_in, "password+totp"));
+    Ok((signed_in, recovery_codes))
 }
 
 /// Now and then, on a sign-in attempt, drop sessions and counters that ended over a day ago.

@@ -9,6 +9,7 @@ import {
   startWorker, freshDatabase, call, login, makeUser, ADMIN, SECRET_KEY, queryD1Batch, fernetDecrypt, fernetVerifies,
   randomSecretKey, sha256Hex,
 } from "./harness.mjs";
+import { enrol, totp } from "./totp.mjs";
 
 const A = SECRET_KEY;
 const B = randomSecretKey();
@@ -30,6 +31,7 @@ const written = {
 let admin; // { id, token }
 let alice; // { id, password, token }
 let bob;
+let carol; // has two-factor on: { id, username, password, secret }
 let rowsUnderA; // the stored rows before rotation
 /** Tokens from step 1 (signed with A), kept to show that B alone refuses them. */
 const signedWithA = [];
@@ -42,17 +44,21 @@ async function run(vars) {
 
 /** The encrypted columns and what they should decrypt to. */
 function storedSecrets() {
-  const [keys, variables, users] = queryD1Batch(worker, [
+  const [keys, variables, users, twoFactor] = queryD1Batch(worker, [
     ["SELECT id, api_key, api_key_hash FROM apikey ORDER BY id", []],
     ["SELECT id, type, value FROM variable ORDER BY id", []],
     ["SELECT id, store_api_key FROM \"user\" WHERE store_api_key IS NOT NULL ORDER BY id", []],
+    ["SELECT user_id AS id, secret FROM two_factor ORDER BY user_id", []],
   ]);
-  return { keys, variables, users };
+  return { keys, variables, users, twoFactor };
 }
 
 /** Every secret in the D1 file decrypts under `secret` to what was written (and not under `not`). */
 function assertAllUnder(secret, not) {
-  const { keys, variables, users } = storedSecrets();
+  const { keys, variables, users, twoFactor } = storedSecrets();
+  assert.deepEqual(twoFactor.map((r) => r.id), [carol.id]);
+  assert.equal(fernetDecrypt(twoFactor[0].secret, secret).plaintext, carol.secret);
+  if (not) assert.equal(fernetVerifies(twoFactor[0].secret, not), false, "two-factor secret still under the old key");
   assert.equal(keys.length, written.apiKeys.length);
   for (const key of written.apiKeys) {
     const row = keys.find((r) => r.id === key.id);
@@ -153,6 +159,8 @@ describe("secret-key rotation", () => {
       await addVariable(alice, "ALICE_TWO", "alice-credential-2", undefined);
       await addVariable(bob, "BOB_ONE", "bob-credential-1", "Credential");
       await addVariable(bob, "BOB_PLAIN", "bob-generic-1", "Generic");
+      carol = await makeUser(base, admin.token, "rot-carol");
+      carol.secret = (await enrol(base, carol.token)).secret;
     });
 
     it("stores them all under A", () => {
@@ -202,8 +210,8 @@ describe("secret-key rotation", () => {
       firstRun = await call(base, ROTATE, { method: "POST", token: admin.token });
       assert.equal(firstRun.status, 200, JSON.stringify(firstRun.body));
       assert.deepEqual(firstRun.body, {
-        changed: { api_keys: 4, variables: 3, store_api_keys: 2 },
-        total_changed: 9,
+        changed: { api_keys: 4, variables: 3, store_api_keys: 2, two_factor_secrets: 1 },
+        total_changed: 10,
         undecryptable: 0,
         complete: true,
       });
@@ -217,13 +225,14 @@ describe("secret-key rotation", () => {
       assert.deepEqual(stamps(now.keys, "api_key", B), stamps(rowsUnderA.keys, "api_key", A));
       assert.deepEqual(stamps(credentials(now.variables), "value", B), stamps(credentials(rowsUnderA.variables), "value", A));
       assert.deepEqual(stamps(now.users, "store_api_key", B), stamps(rowsUnderA.users, "store_api_key", A));
+      assert.deepEqual(stamps(now.twoFactor, "secret", B), stamps(rowsUnderA.twoFactor, "secret", A));
     });
 
     it("a second run changes nothing", async () => {
       const again = await call(base, ROTATE, { method: "POST", token: admin.token });
       assert.equal(again.status, 200);
       assert.deepEqual(again.body, {
-        changed: { api_keys: 0, variables: 0, store_api_keys: 0 },
+        changed: { api_keys: 0, variables: 0, store_api_keys: 0, two_factor_secrets: 0 },
         total_changed: 0,
         undecryptable: 0,
         complete: true,
@@ -283,11 +292,21 @@ describe("secret-key rotation", () => {
       const res = await call(base, ROTATE, { method: "POST", token: admin.token });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, {
-        changed: { api_keys: 0, variables: 0, store_api_keys: 0 },
+        changed: { api_keys: 0, variables: 0, store_api_keys: 0, two_factor_secrets: 0 },
         total_changed: 0,
         undecryptable: 0,
         complete: true,
       });
+    });
+
+    it("two-factor codes still work with the secret re-encrypted under B", async () => {
+      const noCode = await login(base, carol.username, carol.password);
+      assert.equal(noCode.status, 401);
+      // The enrolment's code used its step; the next step's code is within the clock skew.
+      const withCode = await call(base, "/api/v1/login", {
+        method: "POST", form: { username: carol.username, password: carol.password, totp_code: totp(carol.secret, Date.now() / 1000 + 30) },
+      });
+      assert.equal(withCode.status, 200, JSON.stringify(withCode.body));
     });
 
     it("non-superusers are still refused (403)", async () => {

@@ -24,7 +24,8 @@ fn token_answer(services: &Services, req: &Req, signed_in: &SignedIn, issued: Is
     Ok(response)
 }
 
-/// POST /api/v1/login — the OAuth2 password form.
+/// POST /api/v1/login — the OAuth2 password form; `totp_code` (our addition) carries the second
+/// factor of an account with two-factor on, in the same request.
 pub async fn login(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
     if req.is_cross_site() {
         return Err(ApiError::cross_site());
@@ -45,7 +46,8 @@ pub async fn login(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRes
             return Err(ApiError::with_body(422, json!({ "detail": missing })));
         }
     };
-    let signed_in = sign_in::with_password(services, &req.call(), username, password).await?;
+    let code = form_field(&form, "totp_code");
+    let signed_in = sign_in::with_password(services, &req.call(), username, password, code).await?;
     token_answer(services, req, &signed_in, Issued::Login)
 }
 

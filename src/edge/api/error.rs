@@ -11,6 +11,7 @@ use crate::service::flows::FlowError;
 use crate::service::projects::ProjectError;
 use crate::service::sessions::SessionError;
 use crate::service::sign_in::SignInError;
+use crate::service::two_factor::TwoFactorError;
 use crate::service::users::UserError;
 use crate::service::variables::VariableError;
 use crate::service::Failure;
@@ -215,7 +216,41 @@ impl From<SignInError> for ApiError {
                 ApiError::unauthorized("Invalid refresh token").with_header("WWW-Authenticate", "Bearer")
             }
             SignInError::InvalidRefreshToken => ApiError::unauthorized("Invalid refresh token"),
+            // The ticket is for browsers (the page's cookie); API clients resend the form with
+            // `totp_code`, so nothing of it goes out here.
+            SignInError::SecondFactorRequired { .. } => ApiError::unauthorized(
+                "Two-factor authentication required: send the 6-digit code from your authenticator app \
+                 (or a recovery code) as the form field totp_code with your username and password, \
+                 or use an API key.",
+            )
+            .with_header("WWW-Authenticate", "Bearer")
+            .with_header("X-Langflow-Error-Code", "two_factor_required"),
+            SignInError::EnrolmentRequired { .. } => ApiError::forbidden(
+                "Two-factor authentication is required for superusers: sign in on the /login page to set \
+                 it up, then send its code as the form field totp_code.",
+            )
+            .with_header("X-Langflow-Error-Code", "two_factor_enrolment_required"),
+            SignInError::SecondFactor(err) => err.into(),
+            SignInError::PendingExpired => {
+                ApiError::unauthorized("The sign-in has expired: sign in again with your username and password.")
+            }
             SignInError::Failed(err) => err.into(),
+        }
+    }
+}
+
+impl From<TwoFactorError> for ApiError {
+    fn from(err: TwoFactorError) -> Self {
+        match err {
+            TwoFactorError::AlreadyEnabled => ApiError::bad_request("Two-factor authentication is already on."),
+            TwoFactorError::NotEnabled => ApiError::bad_request("Two-factor authentication is not on for this account."),
+            TwoFactorError::CodeMalformed => ApiError::bad_request(
+                "A two-factor code is the 6 digits your authenticator app shows, or a recovery code of 16 letters and digits.",
+            ),
+            TwoFactorError::WrongCode => ApiError::unauthorized("Invalid two-factor code")
+                .with_header("X-Langflow-Error-Code", "two_factor_code_invalid"),
+            TwoFactorError::TooManyAttempts { retry_after } => ApiError::too_many_requests(retry_after),
+            TwoFactorError::Failed(err) => err.into(),
         }
     }
 }

@@ -89,6 +89,7 @@ fn top_bar(visitor: &Visitor, section: Section) -> Markup {
                     }
                     a href="/settings/api-keys" { "API Keys" }
                     a href="/settings/sessions" { "Your sessions" }
+                    a href="/settings/two-factor" { "Two-factor sign-in" }
                     form method="post" action="/logout" {
                         (token_input(visitor))
                         button type="submit" { "Log out" }

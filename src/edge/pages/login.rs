@@ -3,6 +3,7 @@
 //! sets Langflow's cookies exactly as it does.
 
 use super::layout::{self, Input, Section};
+use super::two_factor;
 use super::{error_response, form_refused, html, read_form, redirect, visitor, PageResult, Visitor};
 use crate::core::html::{percent_encode, safe_next};
 use crate::edge::cookies::{self, Issued};
@@ -139,12 +140,19 @@ pub async fn submit(req: &mut Req, services: &Services, _: &Params<'_>) -> Respo
         view.password_error = password.is_empty().then_some("Enter your password.");
         return login_page(400, &view);
     }
-    let refusal = match sign_in::with_password(services, &req.call(), username, password).await {
+    let refusal = match sign_in::with_password(services, &req.call(), username, password, None).await {
         Ok(signed_in) => {
             let mut response = redirect(&next);
             for cookie in cookies::for_session(services.settings(), &signed_in, req.now_secs(), Issued::Login) {
                 http::set_cookie(&mut response, &cookie);
             }
+            return response;
+        }
+        // The password was right; the second factor (or enrolling in it) comes next, with no
+        // session until it is done.
+        Err(SignInError::SecondFactorRequired { ticket } | SignInError::EnrolmentRequired { ticket }) => {
+            let mut response = redirect(&two_factor::next_step(&next));
+            http::set_cookie(&mut response, &two_factor::pending_cookie(services, &ticket));
             return response;
         }
         Err(refusal) => refusal,

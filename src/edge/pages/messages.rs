@@ -10,6 +10,7 @@ use crate::service::flows::FlowError;
 use crate::service::oidc::OidcError;
 use crate::service::sessions::SessionError;
 use crate::service::sign_in::SignInError;
+use crate::service::two_factor::TwoFactorError;
 use crate::service::users::UserError;
 use crate::service::Failure;
 use worker::Response;
@@ -93,7 +94,36 @@ impl From<SignInError> for PageError {
         match err {
             SignInError::Failed(err) => err.into(),
             SignInError::AccountInactive => refused(401, "This account is inactive."),
+            SignInError::SecondFactor(err) => err.into(),
             _ => refused(401, "You could not be signed in. Log in again."),
+        }
+    }
+}
+
+/// What a two-factor form shows under its code field, or `None` for our own failure.
+pub fn two_factor_code_text(err: &TwoFactorError) -> Option<(u16, String)> {
+    Some(match err {
+        TwoFactorError::CodeMalformed => {
+            (400, "Enter the 6 digits your authenticator app shows (or a recovery code).".into())
+        }
+        TwoFactorError::WrongCode => (401, "That code is not right, or it was already used. Try the next one.".into()),
+        TwoFactorError::TooManyAttempts { retry_after } => {
+            (429, format!("Too many attempts. Try again in {retry_after} s."))
+        }
+        TwoFactorError::AlreadyEnabled => (400, "Two-factor sign-in is already on.".into()),
+        TwoFactorError::NotEnabled => (400, "Two-factor sign-in is not set up, or its setup was restarted.".into()),
+        TwoFactorError::Failed(_) => return None,
+    })
+}
+
+impl From<TwoFactorError> for PageError {
+    fn from(err: TwoFactorError) -> Self {
+        match two_factor_code_text(&err) {
+            Some((status, text)) => refused(status, text),
+            None => match err {
+                TwoFactorError::Failed(err) => err.into(),
+                _ => refused(400, "Two-factor sign-in could not be changed."),
+            },
         }
     }
 }

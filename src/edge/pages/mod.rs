@@ -22,6 +22,7 @@ pub mod login;
 pub mod messages;
 pub mod sessions;
 pub mod sso;
+pub mod two_factor;
 
 use super::credentials;
 use super::http::{self, Req, RequestError, SMALL_BODY_LIMIT};
