@@ -51,8 +51,9 @@ fn timestamp(name: &str, text: &str) -> Result<i64, String> {
     read_datetime(text).map(|secs| secs.saturating_mul(1000)).map_err(|_| refused())
 }
 
-fn whole_number(text: &str, min: i64, max: i64) -> Option<i64> {
-    if text.is_empty() || text.len() > 7 || !text.bytes().all(|b| b.is_ascii_digit()) {
+/// A decimal number of at most `digits` digits within `min..=max`.
+fn whole_number(text: &str, digits: usize, min: i64, max: i64) -> Option<i64> {
+    if text.is_empty() || text.len() > digits || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     text.parse::<i64>().ok().filter(|n| (min..=max).contains(n))
@@ -107,16 +108,16 @@ pub fn parse(pairs: &[(String, String)], actions: &[&str]) -> Result<AuditQuery,
             "since" => query.since_ms = Some(timestamp("since", value)?),
             "until" => query.until_ms = Some(timestamp("until", value)?),
             "limit" => {
-                query.limit = whole_number(value, 1, MAX_LIMIT)
+                query.limit = whole_number(value, 7, 1, MAX_LIMIT)
                     .ok_or_else(|| format!("limit must be an integer from 1 through {MAX_LIMIT}"))?;
             }
             "offset" => {
-                query.offset = whole_number(value, 0, MAX_OFFSET)
+                query.offset = whole_number(value, 7, 0, MAX_OFFSET)
                     .ok_or_else(|| format!("offset must be an integer from 0 through {MAX_OFFSET}"))?;
             }
             "cursor" => {
                 query.cursor = Some(
-                    whole_number(value, 1, i64::MAX)
+                    whole_number(value, 19, 1, i64::MAX)
                         .ok_or("cursor is not valid: pass next_cursor from the previous page as it is")?,
                 );
             }
@@ -170,6 +171,9 @@ mod tests {
         assert_eq!((q.limit, q.include_total), (2, true));
         assert_eq!(read("action=auth:login&action=user:create").unwrap().actions.len(), 2);
         assert_eq!(read("cursor=41").unwrap().cursor, Some(41));
+        // Row numbers only grow: a cursor past ten million rows still pages on.
+        assert_eq!(read("cursor=12345678901").unwrap().cursor, Some(12_345_678_901));
+        assert!(read("cursor=99999999999999999999").is_err());
     }
 
     #[test]

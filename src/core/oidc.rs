@@ -355,7 +355,10 @@ pub fn check_access(claims: &VerifiedClaims, rules: &AccessRules) -> Result<Opti
 /// valid username (no control characters, no surrounding spaces, at most 150 characters);
 /// the subject when none is.
 pub fn base_username(verified: &VerifiedClaims, claims: &[String]) -> String {
-    let picked = claims.iter().find_map(|c| verified.text(c)).unwrap_or(verified.subject.as_str());
+    // An email names an account only when the provider vouches for it (linking by email may later
+    // match a username).
+    let claim = |c: &String| if c == "email" { verified.verified_email() } else { verified.text(c) };
+    let picked = claims.iter().find_map(claim).unwrap_or(verified.subject.as_str());
     let cleaned: String = picked.chars().filter(|c| !c.is_control()).take(140).collect();
     let cleaned = cleaned.trim();
     if cleaned.is_empty() {
@@ -517,7 +520,8 @@ mod tests {
     fn usernames_come_from_the_first_claim_that_is_set() {
         let names = vec!["preferred_username".to_string(), "email".to_string()];
         assert_eq!(base_username(&claims(json!({"preferred_username": " ann ", "email": "a@x"})), &names), "ann");
-        assert_eq!(base_username(&claims(json!({"email": "a@x"})), &names), "a@x");
+        assert_eq!(base_username(&claims(json!({"email": "a@x", "email_verified": true})), &names), "a@x");
+        assert_eq!(base_username(&claims(json!({"email": "a@x"})), &names), "abc", "an unverified email is not a name");
         assert_eq!(base_username(&claims(json!({})), &names), "abc");
         assert_eq!(base_username(&claims(json!({"preferred_username": "a\u{0}b"})), &names), "ab");
         let long = "x".repeat(400);

@@ -67,7 +67,7 @@ const ITEM: &str = "json_object('id', a.id, \
      'actor_type', a.actor_type, 'actor_id', a.actor_id, \
      'actor', json_object('type', a.actor_type, 'id', a.actor_id, 'user_id', a.user_id, 'acting_issuer', NULL, \
        'acting_subject', NULL), \
-     'operation', NULL, 'error_code', a.error_code, 'request_id', NULL, 'details', json(a.details), \
+     'operation', NULL, 'error_code', a.error_code, 'request_id', NULL, 'details', CASE WHEN json_valid(a.details) THEN json(a.details) END, \
      'client_ip', a.client_ip, 'user_agent', a.user_agent, 'actor_name', u.username)";
 
 /// What a listing keeps; `None` keeps everything. Lists are JSON arrays of text (bound as one

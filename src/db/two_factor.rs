@@ -78,22 +78,24 @@ pub async fn confirm(
     now_secs: i64,
 ) -> DbResult<bool> {
     let id = text(user_id.as_str());
-    let mut statements = vec![
-        statement(
-            db,
-            "UPDATE two_factor SET confirmed_at = ?3, last_used_step = ?4 \
+    let mut statements = vec![statement(
+        db,
+        "UPDATE two_factor SET confirmed_at = ?3, last_used_step = ?4 \
              WHERE user_id = ?1 AND secret = ?2 AND confirmed_at IS NULL",
-            &[id.clone(), text(secret), int(now_secs), int(step)],
-        )?,
-        statement(db, "DELETE FROM two_factor_recovery_code WHERE user_id = ?1", std::slice::from_ref(&id))?,
-    ];
+        &[id.clone(), text(secret), int(now_secs), int(step)],
+    )?];
+    // Turning two-factor off deletes the codes, so a new confirmation starts with none. Each code
+    // is inserted only if the confirmation above took effect (the same batch, one transaction)
+    // and while fewer than this batch's codes exist: a second confirmation racing in the same
+    // second adds none, and never deletes the codes the first one showed.
+    let count = i64::try_from(code_hashes.len()).unwrap_or(i64::MAX);
     for hash in code_hashes {
-        // Inserted only if the confirmation above took effect (the same batch, one transaction).
         statements.push(statement(
             db,
             "INSERT INTO two_factor_recovery_code (code_hash, user_id) \
-             SELECT ?2, ?1 WHERE EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND confirmed_at = ?3)",
-            &[id.clone(), text(hash), int(now_secs)],
+             SELECT ?2, ?1 WHERE EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND confirmed_at = ?3) \
+             AND (SELECT COUNT(*) FROM two_factor_recovery_code WHERE user_id = ?1) < ?4",
+            &[id.clone(), text(hash), int(now_secs), int(count)],
         )?);
     }
     let results = batch(db, statements).await?;

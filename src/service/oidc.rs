@@ -402,7 +402,7 @@ async fn account_and_session(
         }
         None => {
             let linked = match claims.verified_email().filter(|_| provider.link_by_email) {
-                Some(email) => db::users::find_by_username_ignoring_case(db, email).await?,
+                Some(email) => linkable_by_email(services, provider, email).await?,
                 None => None,
             };
             match linked {
@@ -415,16 +415,42 @@ async fn account_and_session(
         }
     };
     // Group-based rights are decided again at every sign-in.
+    let was_superuser = user.superuser();
     if let Some(superuser) = superuser.filter(|s| *s != user.superuser()) {
         user.is_superuser = i64::from(superuser);
         user.updated_at = time::iso_micros(call.now_ms);
         writes.push(db::users::set_superuser(db, &user.id, superuser, &user.updated_at)?);
         session_cache::forget_user(&user.id);
+    }
+    let changed = superuser.filter(|s| *s != was_superuser);
+    let signed_in = sign_in::with_identity(services, call, user, writes).await?;
+    // Recorded once the change was written (an inactive account's sign-in writes nothing).
+    if let Some(superuser) = changed {
         let event = if superuser { Event::SuperuserGranted } else { Event::SuperuserRevoked };
         let groups = r#"{"by":"LANGFLOW_OIDC_SUPERUSER_GROUPS"}"#;
-        audit::record(services, call, Record::new(event).about(&user).details(groups.into()));
+        audit::record(services, call, Record::new(event).about(&signed_in.user).details(groups.into()));
     }
-    Ok(sign_in::with_identity(services, call, user, writes).await?)
+    Ok(signed_in)
+}
+
+/// The account a first sign-in with a verified `email` may be linked to: one whose username is
+/// that email, and only if linking cannot hand over more than a password would: never a
+/// superuser, an account with two-factor on, or one already linked to this provider (a reassigned
+/// email at the provider is a new person).
+async fn linkable_by_email(services: &Services, provider: &OidcProvider, email: &str) -> Result<Option<User>, Failure> {
+    let db = &services.db;
+    let Some(user) = db::users::find_by_username_ignoring_case(db, email).await? else { return Ok(None) };
+    if user.superuser() {
+        return Ok(None);
+    }
+    if db::two_factor::find(db, &user.id).await?.is_some_and(|row| row.confirmed()) {
+        return Ok(None);
+    }
+    let identities = oidc_identities::for_users(db, &[user.id.as_str()]).await?;
+    if identities.iter().any(|identity| identity.issuer == provider.issuer) {
+        return Ok(None);
+    }
+    Ok(Some(user))
 }
 
 fn new_identity(

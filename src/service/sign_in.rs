@@ -202,7 +202,8 @@ pub async fn with_password(
     let user = user.clone();
     // With LANGFLOW_PASSWORD_LOGIN off, only the bootstrap superuser still signs in by password.
     let settings = services.settings();
-    if !settings.password_login && !user.username.eq_ignore_ascii_case(&settings.superuser) {
+    let bootstrap = user.superuser() && user.username.eq_ignore_ascii_case(&settings.superuser);
+    if !settings.password_login && !bootstrap {
         password::equalise_failure(password, &mut hashing);
         failed_sign_in(services, call, Some(&user), Event::SignInFailed, "PASSWORD_LOGIN_OFF");
         return Err(SignInError::WrongCredentials);

@@ -174,6 +174,8 @@ export async function hostileProvider({ clientId, secret }) {
       case "wrong-audience": claims.aud = "another-client"; break;
       case "domain": claims.email = "alice@other.example.org"; break;
       case "group": claims.groups = ["visitors"]; break;
+      // Claims set by the test (`state.claims`), signed by the good key.
+      case "custom": Object.assign(claims, state.claims); break;
       default: throw new Error(`unknown mode ${mode}`);
     }
     return sign(header, claims, key);

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { startWorker, call, login, signInAdmin, ADMIN, ROOT, queryD1Batch } from "../http/harness.mjs";
+import { startWorker, call, login, signInAdmin, makeUser, ADMIN, ROOT, queryD1Batch } from "../http/harness.mjs";
 import { realProvider, hostileProvider } from "./oidc-providers.mjs";
 import { startFakeOrigin } from "../gateway/origin-server.mjs";
 
@@ -370,6 +370,59 @@ describe("ID tokens refused from a provider that misbehaves", () => {
     await page.goto(`${guarded.url}/admin`);
     assert.equal(path(page), "/flows");
     await page.context().close();
+  });
+});
+
+describe("LANGFLOW_OIDC_LINK_BY_EMAIL=True", () => {
+  let linking;
+  before(async () => {
+    linking = await startWorker({
+      vars: {
+        LANGFLOW_OIDC_ISSUER: hostile.issuer, LANGFLOW_OIDC_CLIENT_ID: "edge-guarded", LANGFLOW_OIDC_CLIENT_SECRET: HOSTILE_SECRET,
+        LANGFLOW_OIDC_DISPLAY_NAME: "Hostile IdP", LANGFLOW_NEW_USER_IS_ACTIVE: "True", LANGFLOW_OIDC_LINK_BY_EMAIL: "True",
+      },
+    });
+  });
+  after(async () => { await linking?.destroy(); });
+
+  /** Signs in at the provider with `claims`; the username the session belongs to. */
+  async function signInAs(claims) {
+    Object.assign(hostile.state, { mode: "custom", claims });
+    const page = await newPage();
+    await page.goto(`${linking.url}/login`);
+    await page.getByRole("link", { name: "Sign in with Hostile IdP" }).click();
+    await page.waitForURL((url) => url.pathname === "/flows");
+    const cookies = await page.context().cookies(linking.url);
+    const token = cookies.find((c) => c.name === "access_token_lf").value;
+    await page.context().close();
+    return (await call(linking.url, "/api/v1/users/whoami", { token })).body;
+  }
+
+  it("links a verified email to the plain account of that name, and to nothing else", async () => {
+    const admin = await signInAdmin(linking.url);
+    const linda = await makeUser(linking.url, admin.token, "linda@example.com");
+    const root = await makeUser(linking.url, admin.token, "root@example.com");
+    await call(linking.url, `/api/v1/users/${root.id}`, { method: "PATCH", json: { is_superuser: true }, token: admin.token });
+    const owner = (sub) => queryD1Batch(linking, [["SELECT user_id FROM oidc_identity WHERE subject = ?", [sub]]])[0][0]?.user_id;
+
+    // An email the provider does not vouch for neither links nor names the new account.
+    const unverified = await signInAs({ sub: "sub-unverified", email: "linda@example.com", email_verified: false, preferred_username: undefined });
+    assert.notEqual(unverified.id, linda.id);
+    assert.notEqual(unverified.username, "linda@example.com");
+
+    // Verified: the first sign-in is linked to the existing account.
+    const linked = await signInAs({ sub: "sub-linda", email: "linda@example.com", email_verified: true, preferred_username: undefined });
+    assert.equal(linked.id, linda.id);
+    assert.equal(owner("sub-linda"), linda.id);
+
+    // The same email under another subject (an address given to someone else) is not linked again.
+    const successor = await signInAs({ sub: "sub-linda-2", email: "linda@example.com", email_verified: true, preferred_username: undefined });
+    assert.notEqual(successor.id, linda.id);
+
+    // A superuser is never linked by email.
+    const superuser = await signInAs({ sub: "sub-root", email: "root@example.com", email_verified: true, preferred_username: undefined });
+    assert.notEqual(superuser.id, root.id);
+    assert.equal(superuser.is_superuser, false);
   });
 });
 

@@ -52,7 +52,7 @@ fn sessions_view(visitor: &Visitor, found: &[Value], notice: &str) -> Markup {
             (layout::notice_ok(notice))
         }
         p class="muted" {
-            "Every place you are signed in. End a session you do not recognise: it is signed out at once. "
+            "Every place you are signed in. End a session you do not recognise: it is signed out. "
             "Last used is updated at most every five minutes."
         }
         div class="table-wrap" {

@@ -92,14 +92,22 @@ async fn login_step_page(req: &Req, services: &Services, next: &str, status: u16
                 button type="submit" class="btn btn-primary btn-block" { "Verify" }
             }
         },
-        PendingStep::Enrol => match two_factor::resume_or_start(services, &call, &user).await {
-            Ok(enrolment) => html! {
-                h1 { "Set up two-factor sign-in" }
-                p { "Superusers of this server must use two-factor sign-in." }
-                (enrolment_view(&enrolment, "/login/two-factor", hidden, error))
-            },
-            Err(err) => return error_response(None, err.into()),
-        },
+        PendingStep::Enrol => {
+            // A fresh secret on first view (one planted through a stolen session is replaced),
+            // the same one when the page comes back with an error.
+            let enrolment = match error {
+                None => two_factor::start(services, &call, &user).await,
+                Some(_) => two_factor::resume_or_start(services, &call, &user).await,
+            };
+            match enrolment {
+                Ok(enrolment) => html! {
+                    h1 { "Set up two-factor sign-in" }
+                    p { "Superusers of this server must use two-factor sign-in." }
+                    (enrolment_view(&enrolment, "/login/two-factor", hidden, error))
+                },
+                Err(err) => return error_response(None, err.into()),
+            }
+        }
     };
     let body = html! { div class="card" { (body) } };
     html(status, layout::page("Two-factor sign-in", None, Section::None, body))
