@@ -14,6 +14,9 @@ pub struct TwoFactor {
     pub confirmed_at: Option<i64>,
     pub last_used_step: Option<i64>,
     pub recovery_codes_left: i64,
+    /// When the enrolment began (unix seconds; read by `find` only).
+    #[serde(default)]
+    pub created_at: i64,
 }
 
 impl TwoFactor {
@@ -25,7 +28,7 @@ impl TwoFactor {
 pub async fn find(db: &D1Database, user_id: &UserId) -> DbResult<Option<TwoFactor>> {
     first(statement(
         db,
-        "SELECT secret, confirmed_at, last_used_step, (SELECT COUNT(*) FROM two_factor_recovery_code r \
+        "SELECT secret, confirmed_at, last_used_step, created_at, (SELECT COUNT(*) FROM two_factor_recovery_code r \
          WHERE r.user_id = t.user_id AND r.used_at IS NULL) AS recovery_codes_left FROM two_factor t WHERE t.user_id = ?1",
         &[text(user_id.as_str())],
     )?)

@@ -104,12 +104,19 @@ pub async fn start(services: &Services, call: &Call, user: &User) -> Result<Enro
     Ok(enrolment(user, &secret))
 }
 
-/// The enrolment in progress, or a new one.
-pub async fn resume_or_start(services: &Services, call: &Call, user: &User) -> Result<Enrolment, TwoFactorError> {
-    match status(services, call, user).await? {
-        Status::Enrolling(enrolment) => Ok(enrolment),
-        Status::Off => start(services, call, user).await,
-        Status::On { .. } => Err(TwoFactorError::AlreadyEnabled),
+/// The enrolment a sign-in's required setup shows: the one in progress if this sign-in began it
+/// (at or after `since`, when its ticket was issued), else a new one. An enrolment begun earlier,
+/// perhaps through a stolen session, is never the one a superuser is asked to confirm.
+pub async fn enrolment_since(
+    services: &Services,
+    call: &Call,
+    user: &User,
+    since: i64,
+) -> Result<Enrolment, TwoFactorError> {
+    match two_factor::find(&services.db, &user.id).await? {
+        Some(row) if row.confirmed() => Err(TwoFactorError::AlreadyEnabled),
+        Some(row) if row.created_at >= since => Ok(enrolment(user, &decrypt_secret(services, call, &row.secret)?)),
+        _ => start(services, call, user).await,
     }
 }
 

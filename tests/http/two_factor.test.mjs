@@ -6,7 +6,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startWorker, call, login, makeUser, signInAdmin, execSql, queryD1File, fernetDecrypt, findCookie, sha256Hex,
-  ADMIN,
+  pollUntil, ADMIN,
 } from "./harness.mjs";
 import {
   totp, wrongCode, awayFromStepEdge, formToken, page, postSettings, shownEnrolment, shownRecoveryCodes, enrol,
@@ -229,6 +229,25 @@ describe("two-factor sign-in", () => {
     assert.equal((await pagePassword(base, alice.username, alice.password)).headers.get("location"), "/flows");
   });
 
+  it("the audit log shows the enrolment, the sign-ins with a code, a refused code and the removal", async () => {
+    const events = () => queryD1File(
+      worker,
+      "SELECT action, result, error_code, details FROM audit_log WHERE user_id = ? ORDER BY seq",
+      [alice.id],
+    );
+    const has = (rows, action, result, test = () => true) =>
+      rows.some((r) => r.action === action && r.result === result && test(r));
+    // Written after the answers (waitUntil): wait for the last one.
+    await pollUntil(() => has(events(), "two_factor:remove", "succeeded"));
+    const rows = events();
+    assert.ok(has(rows, "two_factor:enrol", "succeeded"), JSON.stringify(rows));
+    assert.ok(has(rows, "auth:login", "succeeded", (r) => JSON.parse(r.details).method === "password+totp"));
+    assert.ok(has(rows, "auth:login", "failed", (r) => r.error_code === "SECOND_FACTOR_REFUSED"));
+    // No code, secret or recovery code is ever written.
+    const text = JSON.stringify(rows);
+    for (const secret of [enrolment.secret, ...enrolment.recoveryCodes]) assert.ok(!text.includes(secret));
+  });
+
   it("bad settings input is a clear 4xx, and another session's form is refused", async () => {
     const shown = await page(base, "/settings/two-factor", alice.token);
     const token = formToken(shown.body);
@@ -298,6 +317,11 @@ describe("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS=True", () => {
   });
 
   it("on the page the superuser enrols before anything else, then is signed in", async () => {
+    // An enrolment begun before this sign-in (say, through a stolen session) is never the one
+    // shown: the setup starts a fresh secret.
+    const adminId = queryD1File(worker, 'SELECT id FROM "user" WHERE username = ?', [ADMIN.username])[0].id;
+    const planted = "planted-by-someone-else";
+    execSql(worker, `INSERT INTO two_factor (user_id, secret, created_at) VALUES ('${adminId}', '${planted}', ${Math.floor(Date.now() / 1000) - 60})`);
     const first = await pagePassword(base, ADMIN.username, ADMIN.password, "/admin");
     assert.equal(first.status, 303);
     assert.equal(first.headers.get("location"), "/login/two-factor?next=%2Fadmin");
@@ -308,6 +332,8 @@ describe("LANGFLOW_REQUIRE_2FA_FOR_SUPERUSERS=True", () => {
     assert.equal(shown.status, 200);
     assert.match(shown.body, /Set up two-factor sign-in/);
     const { secret } = shownEnrolment(shown.body);
+    const stored = queryD1File(worker, "SELECT secret FROM two_factor WHERE user_id = ?", [adminId])[0].secret;
+    assert.notEqual(stored, planted);
     // Showing it again keeps the same secret (the app may already hold it).
     assert.equal(shownEnrolment((await call(base, "/login/two-factor", { cookie })).body).secret, secret);
     const post = (code) => call(base, "/login/two-factor", { method: "POST", cookie, form: { code, next: "/admin" } });

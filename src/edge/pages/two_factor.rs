@@ -93,13 +93,11 @@ async fn login_step_page(req: &Req, services: &Services, next: &str, status: u16
             }
         },
         PendingStep::Enrol => {
-            // A fresh secret on first view (one planted through a stolen session is replaced),
-            // the same one when the page comes back with an error.
-            let enrolment = match error {
-                None => two_factor::start(services, &call, &user).await,
-                Some(_) => two_factor::resume_or_start(services, &call, &user).await,
-            };
-            match enrolment {
+            // The ticket was issued PENDING_SECS before it expires: only an enrolment this
+            // sign-in began is shown again (a reload or a wrong code keeps the secret).
+            let issued = ticket.as_deref().and_then(csrf::pending_ticket_parts).map(|(_, _, expires)| expires);
+            let since = issued.map_or(i64::MAX, |expires| expires - sign_in::PENDING_SECS);
+            match two_factor::enrolment_since(services, &call, &user, since).await {
                 Ok(enrolment) => html! {
                     h1 { "Set up two-factor sign-in" }
                     p { "Superusers of this server must use two-factor sign-in." }
