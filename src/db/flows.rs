@@ -96,8 +96,10 @@ id_to_d1!(FlowId, UserId, FolderId);
 
 /// `SELECT` of every column, with `NULL AS data` for lists that leave the JSON out.
 fn select_columns(with_data: bool) -> String {
+    // Langflow's flow headers still carry a component's data (it is small, and the UI shows it).
+    const COMPONENT_DATA: &str = "CASE WHEN is_component = 1 THEN data END AS data";
     let columns: Vec<&str> =
-        COLUMNS.iter().map(|c| if *c == "data" && !with_data { "NULL AS data" } else { c }).collect();
+        COLUMNS.iter().map(|c| if *c == "data" && !with_data { COMPONENT_DATA } else { c }).collect();
     columns.join(", ")
 }
 
@@ -148,8 +150,8 @@ pub async fn find_owned(db: &D1Database, id: &FlowId, owner: &UserId) -> DbResul
     super::first(statement(db, &sql, &[text(id.as_str()), text(owner.as_str())])?).await
 }
 
-/// The owner's flows by name; without `data` when `with_data` is false (lists that show names
-/// need not read and decode up to 1.9 MB per flow).
+/// The owner's flows by name; without the `data` of flows (components keep theirs) when
+/// `with_data` is false: lists that show names need not read and decode up to 1.9 MB per flow.
 pub async fn list_owned(
     db: &D1Database,
     owner: &UserId,
@@ -284,7 +286,8 @@ mod tests {
     fn selects_name_every_column() {
         assert_eq!(COLUMNS.first(), Some(&"id"));
         assert_eq!(select_columns(true), COLUMNS.join(", "));
-        assert_eq!(select_columns(false), COLUMNS.join(", ").replace(" data,", " NULL AS data,"));
+        let without = COLUMNS.join(", ").replace(" data,", " CASE WHEN is_component = 1 THEN data END AS data,");
+        assert_eq!(select_columns(false), without);
     }
 
     /// The importer writes the same columns: its list must match this one.

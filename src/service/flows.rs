@@ -275,10 +275,13 @@ pub fn langflow_json(f: &Flow) -> Value {
 
 /// Langflow's FlowHeader (`header_flows=true`): what a list view needs, without `data`.
 pub fn langflow_header_json(f: &Flow) -> Value {
+    // A component's data is in its header, a flow's is not (Langflow's FlowHeader validator).
+    let data = if f.is_component == Some(1) { parse_json(&f.data) } else { Value::Null };
     json!({
         "id": f.id, "name": f.name, "folder_id": f.folder_id, "is_component": flag(f.is_component),
-        "endpoint_name": f.endpoint_name, "description": f.description, "data": null, "access_type": f.access_type,
-        "tags": parse_json(&f.tags), "mcp_enabled": flag(f.mcp_enabled), "action_name": f.action_name,
-        "action_description": f.action_description, "updated_at": f.updated_at,
+        "endpoint_name": f.endpoint_name, "description": f.description, "data": data, "access_type": f.access_type,
+        "tags": parse_json(&f.tags), "mcp_enabled": flag(f.mcp_enabled), "flow_type": f.flow_type,
+        "a2a_enabled": flag(f.a2a_enabled), "a2a_card_overrides": parse_json(&f.a2a_card_overrides),
+        "action_name": f.action_name, "action_description": f.action_description, "updated_at": f.updated_at,
     })
 }

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startWorker, call, makeUser, UUID_RE, queryD1File, signInAdmin } from "./harness.mjs";
+import { startWorker, call, makeUser, UUID_RE, queryD1File, signInAdmin, execSql } from "./harness.mjs";
 
 const FLOW_READ_KEYS = [
   "name", "description", "icon", "icon_bg_color", "gradient", "data", "is_component", "updated_at", "webhook",
@@ -309,6 +309,50 @@ describe("GET /api/v1/flows/", () => {
     const res = await call(base, "/api/v1/flows/");
     assert.equal(res.status, 403);
     assert.deepEqual(res.body, { detail: "No authentication credentials provided" });
+  });
+});
+
+describe("GET /api/v1/flows/ as Langflow 1.13: headers, get_all across projects, flow_type", () => {
+  // Langflow 1.13's FlowHeader fields (langflow/services/database/models/flow/model.py).
+  const HEADER_KEYS = ["id", "name", "folder_id", "is_component", "endpoint_name", "description", "data", "access_type",
+    "tags", "mcp_enabled", "flow_type", "a2a_enabled", "a2a_card_overrides", "action_name", "action_description", "updated_at"];
+  let gina;
+  let second;
+  before(async () => {
+    gina = await makeUser(base, admin.token, "flow-gina");
+    second = (await call(base, "/api/v1/projects/", { method: "POST", json: { name: "Second" }, token: gina.token })).body;
+    await createFlow(gina.token, { name: "G-flow", data: { nodes: [] } });
+    await createFlow(gina.token, { name: "G-component", is_component: true, data: { part: 1 }, folder_id: second.id });
+    const agent = (await createFlow(gina.token, { name: "G-agent", data: {}, folder_id: second.id })).body;
+    execSql(worker, `UPDATE flow SET flow_type = 'agent' WHERE id = '${agent.id}'`);
+  });
+
+  it("a header has Langflow's fields, and a component's data", async () => {
+    const res = await call(base, "/api/v1/flows/?header_flows=true", { token: gina.token });
+    assert.equal(res.status, 200);
+    for (const header of res.body) assert.deepEqual(Object.keys(header).sort(), [...HEADER_KEYS].sort());
+    const byName = Object.fromEntries(res.body.map((f) => [f.name, f]));
+    assert.deepEqual(byName["G-component"].data, { part: 1 });
+    assert.equal(byName["G-flow"].data, null);
+    assert.equal(byName["G-agent"].flow_type, "agent");
+    assert.equal(byName["G-flow"].a2a_enabled, false);
+  });
+
+  it("get_all=true lists every project's flows, whatever folder_id says", async () => {
+    const res = await call(base, `/api/v1/flows/?get_all=true&folder_id=${second.id}`, { token: gina.token });
+    assert.deepEqual(res.body.map((f) => f.name).sort(), ["G-agent", "G-component", "G-flow"]);
+    const page = await call(base, `/api/v1/flows/?get_all=false&folder_id=${second.id}`, { token: gina.token });
+    assert.deepEqual(page.body.items.map((f) => f.name).sort(), ["G-agent", "G-component"]);
+  });
+
+  it("flow_type filters by kind; another value is a 422 naming it", async () => {
+    const agents = await call(base, "/api/v1/flows/?flow_type=agent", { token: gina.token });
+    assert.deepEqual(agents.body.map((f) => f.name), ["G-agent"]);
+    const workflows = await call(base, "/api/v1/flows/?flow_type=workflow", { token: gina.token });
+    assert.deepEqual(workflows.body.map((f) => f.name).sort(), ["G-component", "G-flow"]);
+    const bad = await call(base, "/api/v1/flows/?flow_type=robot", { token: gina.token });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.detail[0].loc, ["query", "flow_type"]);
   });
 });
 

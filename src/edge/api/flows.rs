@@ -160,14 +160,30 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
     let headers_only = query_flag(req, "header_flows", false)?;
     let get_all = query_flag(req, "get_all", true)?;
     let components_only = query_flag(req, "components_only", false)?;
-    // A page without a project is a page of the caller's default project, as in Langflow.
+    let flow_type = match req.query_param("flow_type") {
+        None => None,
+        Some(kind @ ("workflow" | "agent")) => Some(kind),
+        Some(_) => {
+            return Err(ApiError::unprocessable(
+                "enum",
+                &["query", "flow_type"],
+                "Input should be 'workflow' or 'agent'",
+            ))
+        }
+    };
+    // As in Langflow: everything the caller owns (any project) with get_all; a page is of the
+    // named project, else of the caller's default project.
     let folder = match folder {
-        None if !get_all => Some(projects::default_for(services, &principal.user.id).await?),
+        _ if get_all => None,
+        None => Some(projects::default_for(services, &principal.user.id).await?),
         folder => folder,
     };
     let mut found = flows::list(services, &principal, folder.as_ref(), !headers_only).await?;
     if components_only {
         found.retain(|f| f.is_component == Some(1));
+    }
+    if let Some(kind) = &flow_type {
+        found.retain(|f| &f.flow_type == kind);
     }
     let render = |f| if headers_only { flows::langflow_header_json(f) } else { flows::langflow_json(f) };
     if get_all {
