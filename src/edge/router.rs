@@ -4,10 +4,13 @@
 //! Langflow's clients use both.
 
 use super::api::{
-    self, admin, api_keys, app_info, audits, auth, error::ApiError, flows, health, projects, sessions, users, variables,
+    self, admin, api_keys, app_info, audits, auth,
+    error::{ApiError, ApiResult},
+    flows, health, projects, sessions, users, variables,
 };
 use super::http::{self, Params, Req};
 use super::pages;
+use crate::service::auth::Superuser;
 use crate::service::Services;
 use worker::{Fetcher, Response};
 
@@ -54,49 +57,130 @@ impl Mode {
 macro_rules! routes {
     ($($mode:ident $method:literal $path:literal => $kind:ident $handler:path),* $(,)?) => {
         const ROUTES: &[(Mode, &str, &str)] = &[$((Mode::$mode, $method, $path)),*];
+        const KINDS: &[Kind] = &[$(routes!(@kind $kind)),*];
 
+        // One dispatch per kind, for wasm size: all handlers' futures were one state machine, with
+        // the visitor look-up, the admin check and the API error conversion copied into every
+        // arm. Here each is written once (about 2.9 KB less gzipped wasm). Boxing each handler's
+        // future instead made the wasm larger.
         async fn dispatch(row: usize, req: &mut Req, services: &Services, params: &Params<'_>) -> Response {
+            match KINDS.get(row) {
+                Some(Kind::SignedIn) => match pages::visitor_or_login(req, services).await {
+                    Ok(visitor) => {
+                        let answer = signed_in(row, req, services, &visitor, params).await;
+                        pages::finish(&visitor, answer)
+                    }
+                    Err(response) => response,
+                },
+                Some(Kind::Admin) => match pages::visitor_or_login(req, services).await {
+                    Ok(visitor) => {
+                        let principal = visitor.principal();
+                        match principal.as_superuser() {
+                            Ok(admin) => {
+                                let answer = admin_page(row, req, services, &visitor, &admin, params).await;
+                                pages::finish(&visitor, answer)
+                            }
+                            Err(_) => pages::finish(&visitor, Ok(pages::redirect("/flows"))),
+                        }
+                    }
+                    Err(response) => response,
+                },
+                Some(Kind::Api) => api_route(row, req, services, params).await.unwrap_or_else(ApiError::into_response),
+                _ => public_page(row, req, services, params).await,
+            }
+        }
+
+        /// The JSON API: one conversion of its errors for all of its routes.
+        async fn api_route(row: usize, req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
             let mut index = 0usize;
             $(
-                if row == index {
-                    return routes!(@run $kind $handler, req, services, params);
-                }
+                routes!(@api $kind $handler, row, index, req, services, params);
                 index += 1;
             )*
             let _ = index;
-            api::error::ApiError::not_found("Not Found").into_response()
+            Err(ApiError::not_found("Not Found"))
+        }
+
+        async fn public_page(row: usize, req: &mut Req, services: &Services, params: &Params<'_>) -> Response {
+            let mut index = 0usize;
+            $(
+                routes!(@page $kind $handler, row, index, req, services, params);
+                index += 1;
+            )*
+            let _ = index;
+            pages::not_found(None)
+        }
+
+        async fn signed_in(
+            row: usize,
+            req: &mut Req,
+            services: &Services,
+            visitor: &pages::Visitor,
+            params: &Params<'_>,
+        ) -> pages::PageResult {
+            let mut index = 0usize;
+            $(
+                routes!(@signed_in $kind $handler, row, index, req, services, visitor, params);
+                index += 1;
+            )*
+            let _ = index;
+            Ok(pages::not_found(Some(visitor)))
+        }
+
+        async fn admin_page(
+            row: usize,
+            req: &mut Req,
+            services: &Services,
+            visitor: &pages::Visitor,
+            admin: &Superuser<'_>,
+            params: &Params<'_>,
+        ) -> pages::PageResult {
+            let mut index = 0usize;
+            $(
+                routes!(@admin $kind $handler, row, index, req, services, visitor, admin, params);
+                index += 1;
+            )*
+            let _ = index;
+            Ok(pages::not_found(Some(visitor)))
         }
     };
-    (@run api $handler:path, $req:ident, $services:ident, $params:ident) => {
-        $handler($req, $services, $params).await.unwrap_or_else(ApiError::into_response)
-    };
-    (@run page $handler:path, $req:ident, $services:ident, $params:ident) => {
-        $handler($req, $services, $params).await
-    };
-    (@run signed_in $handler:path, $req:ident, $services:ident, $params:ident) => {
-        match pages::visitor_or_login($req, $services).await {
-            Ok(visitor) => {
-                let answer = $handler($req, $services, &visitor, $params).await;
-                pages::finish(&visitor, answer)
-            }
-            Err(response) => response,
+    (@kind api) => { Kind::Api };
+    (@kind page) => { Kind::Page };
+    (@kind signed_in) => { Kind::SignedIn };
+    (@kind admin) => { Kind::Admin };
+    (@api api $handler:path, $row:ident, $index:ident, $req:ident, $services:ident, $params:ident) => {
+        if $row == $index {
+            return $handler($req, $services, $params).await;
         }
     };
-    (@run admin $handler:path, $req:ident, $services:ident, $params:ident) => {
-        match pages::visitor_or_login($req, $services).await {
-            Ok(visitor) => {
-                let principal = visitor.principal();
-                match principal.as_superuser() {
-                    Ok(admin) => {
-                        let answer = $handler($req, $services, &visitor, &admin, $params).await;
-                        pages::finish(&visitor, answer)
-                    }
-                    Err(_) => pages::finish(&visitor, Ok(pages::redirect("/flows"))),
-                }
-            }
-            Err(response) => response,
+    (@api $other:ident $($rest:tt)*) => {};
+    (@page page $handler:path, $row:ident, $index:ident, $req:ident, $services:ident, $params:ident) => {
+        if $row == $index {
+            return $handler($req, $services, $params).await;
         }
     };
+    (@page $other:ident $($rest:tt)*) => {};
+    (@signed_in signed_in $handler:path, $row:ident, $index:ident, $req:ident, $services:ident, $visitor:ident, $params:ident) => {
+        if $row == $index {
+            return $handler($req, $services, $visitor, $params).await;
+        }
+    };
+    (@signed_in $other:ident $($rest:tt)*) => {};
+    (@admin admin $handler:path, $row:ident, $index:ident, $req:ident, $services:ident, $visitor:ident, $admin:ident, $params:ident) => {
+        if $row == $index {
+            return $handler($req, $services, $visitor, $admin, $params).await;
+        }
+    };
+    (@admin $other:ident $($rest:tt)*) => {};
+}
+
+/// How a route's handler is reached: see `routes!`.
+#[derive(Clone, Copy)]
+enum Kind {
+    Api,
+    Page,
+    SignedIn,
+    Admin,
 }
 
 routes! {
