@@ -10,7 +10,7 @@ use super::api::{
 };
 use super::http::{self, Params, Req};
 use super::pages;
-use crate::service::auth::Superuser;
+use crate::service::auth::{Principal, Superuser};
 use crate::service::Services;
 use worker::{Fetcher, Response};
 
@@ -51,18 +51,19 @@ impl Mode {
 }
 
 /// Declares the table (`ROUTES`: mode, method, path) and the dispatch from a row to its handler,
-/// from one list. Kinds: `api` answers JSON; `page` is a public page; `signed_in` and `admin`
-/// pages first find the visitor (sending anyone else to `/login`, and non-superusers away from
-/// `admin`).
+/// from one list. Kinds: `api` answers JSON; `user_api` answers JSON to a signed-in caller, found
+/// (or refused with Langflow's 401/403) before the handler runs; `page` is a public page;
+/// `signed_in` and `admin` pages first find the visitor (sending anyone else to `/login`, and
+/// non-superusers away from `admin`).
 macro_rules! routes {
     ($($mode:ident $method:literal $path:literal => $kind:ident $handler:path),* $(,)?) => {
         const ROUTES: &[(Mode, &str, &str)] = &[$((Mode::$mode, $method, $path)),*];
         const KINDS: &[Kind] = &[$(routes!(@kind $kind)),*];
 
         // One dispatch per kind, for wasm size: all handlers' futures were one state machine, with
-        // the visitor look-up, the admin check and the API error conversion copied into every
-        // arm. Here each is written once (about 2.9 KB less gzipped wasm). Boxing each handler's
-        // future instead made the wasm larger.
+        // the caller or visitor look-up, the admin check and the API error conversion copied into
+        // every arm. Here each is written once (about 3.3 KB less gzipped wasm). Boxing each
+        // handler's future instead made the wasm larger.
         async fn dispatch(row: usize, req: &mut Req, services: &Services, params: &Params<'_>) -> Response {
             match KINDS.get(row) {
                 Some(Kind::SignedIn) => match pages::visitor_or_login(req, services).await {
@@ -86,6 +87,11 @@ macro_rules! routes {
                     Err(response) => response,
                 },
                 Some(Kind::Api) => api_route(row, req, services, params).await.unwrap_or_else(ApiError::into_response),
+                Some(Kind::UserApi) => match api::caller(req, services).await {
+                    Ok(principal) => user_api(row, req, services, &principal, params).await,
+                    Err(err) => Err(err),
+                }
+                .unwrap_or_else(ApiError::into_response),
                 _ => public_page(row, req, services, params).await,
             }
         }
@@ -95,6 +101,23 @@ macro_rules! routes {
             let mut index = 0usize;
             $(
                 routes!(@api $kind $handler, row, index, req, services, params);
+                index += 1;
+            )*
+            let _ = index;
+            Err(ApiError::not_found("Not Found"))
+        }
+
+        /// The API routes for a signed-in caller (`api::caller`, found before the handler runs).
+        async fn user_api(
+            row: usize,
+            req: &mut Req,
+            services: &Services,
+            principal: &Principal,
+            params: &Params<'_>,
+        ) -> ApiResult<Response> {
+            let mut index = 0usize;
+            $(
+                routes!(@user_api $kind $handler, row, index, req, services, principal, params);
                 index += 1;
             )*
             let _ = index;
@@ -145,6 +168,7 @@ macro_rules! routes {
         }
     };
     (@kind api) => { Kind::Api };
+    (@kind user_api) => { Kind::UserApi };
     (@kind page) => { Kind::Page };
     (@kind signed_in) => { Kind::SignedIn };
     (@kind admin) => { Kind::Admin };
@@ -154,6 +178,12 @@ macro_rules! routes {
         }
     };
     (@api $other:ident $($rest:tt)*) => {};
+    (@user_api user_api $handler:path, $row:ident, $index:ident, $req:ident, $services:ident, $principal:ident, $params:ident) => {
+        if $row == $index {
+            return $handler($req, $services, $principal, $params).await;
+        }
+    };
+    (@user_api $other:ident $($rest:tt)*) => {};
     (@page page $handler:path, $row:ident, $index:ident, $req:ident, $services:ident, $params:ident) => {
         if $row == $index {
             return $handler($req, $services, $params).await;
@@ -178,6 +208,7 @@ macro_rules! routes {
 #[derive(Clone, Copy)]
 enum Kind {
     Api,
+    UserApi,
     Page,
     SignedIn,
     Admin,
@@ -190,28 +221,28 @@ routes! {
     Both "POST" "/api/v1/refresh" => api auth::refresh,
     Both "POST" "/api/v1/logout" => api auth::logout,
     Both "GET" "/api/v1/session" => api auth::session,
-    Both "GET" "/api/v1/users/whoami" => api users::whoami,
+    Both "GET" "/api/v1/users/whoami" => user_api users::whoami,
     Both "POST" "/api/v1/users" => api users::create,
-    Both "GET" "/api/v1/users" => api users::list,
-    Both "GET" "/api/v1/users/{user_id}" => api users::read,
-    Both "PATCH" "/api/v1/users/{user_id}" => api users::update,
-    Both "DELETE" "/api/v1/users/{user_id}" => api users::delete,
-    Both "PATCH" "/api/v1/users/{user_id}/reset-password" => api users::reset_password,
-    Both "POST" "/api/v1/api_key" => api api_keys::create,
-    Both "GET" "/api/v1/api_key" => api api_keys::list,
-    Both "POST" "/api/v1/api_key/store" => api api_keys::save_store_key,
-    Both "DELETE" "/api/v1/api_key/{api_key_id}" => api api_keys::delete,
+    Both "GET" "/api/v1/users" => user_api users::list,
+    Both "GET" "/api/v1/users/{user_id}" => user_api users::read,
+    Both "PATCH" "/api/v1/users/{user_id}" => user_api users::update,
+    Both "DELETE" "/api/v1/users/{user_id}" => user_api users::delete,
+    Both "PATCH" "/api/v1/users/{user_id}/reset-password" => user_api users::reset_password,
+    Both "POST" "/api/v1/api_key" => user_api api_keys::create,
+    Both "GET" "/api/v1/api_key" => user_api api_keys::list,
+    Both "POST" "/api/v1/api_key/store" => user_api api_keys::save_store_key,
+    Both "DELETE" "/api/v1/api_key/{api_key_id}" => user_api api_keys::delete,
     Standalone "GET" "/api/v1/flows/basic_examples" => api app_info::basic_examples,
-    Standalone "POST" "/api/v1/flows" => api flows::create,
-    Standalone "GET" "/api/v1/flows" => api flows::list,
-    Standalone "GET" "/api/v1/flows/{flow_id}" => api flows::read,
-    Standalone "PATCH" "/api/v1/flows/{flow_id}" => api flows::update,
-    Standalone "DELETE" "/api/v1/flows/{flow_id}" => api flows::delete,
-    Standalone "GET" "/api/v1/projects" => api projects::list,
-    Standalone "POST" "/api/v1/projects" => api projects::create,
-    Standalone "GET" "/api/v1/projects/{project_id}" => api projects::read,
-    Standalone "PATCH" "/api/v1/projects/{project_id}" => api projects::update,
-    Standalone "DELETE" "/api/v1/projects/{project_id}" => api projects::delete,
+    Standalone "POST" "/api/v1/flows" => user_api flows::create,
+    Standalone "GET" "/api/v1/flows" => user_api flows::list,
+    Standalone "GET" "/api/v1/flows/{flow_id}" => user_api flows::read,
+    Standalone "PATCH" "/api/v1/flows/{flow_id}" => user_api flows::update,
+    Standalone "DELETE" "/api/v1/flows/{flow_id}" => user_api flows::delete,
+    Standalone "GET" "/api/v1/projects" => user_api projects::list,
+    Standalone "POST" "/api/v1/projects" => user_api projects::create,
+    Standalone "GET" "/api/v1/projects/{project_id}" => user_api projects::read,
+    Standalone "PATCH" "/api/v1/projects/{project_id}" => user_api projects::update,
+    Standalone "DELETE" "/api/v1/projects/{project_id}" => user_api projects::delete,
     Standalone "GET" "/api/v1/folders" => api projects::folders_redirect,
     Standalone "POST" "/api/v1/folders" => api projects::folders_redirect,
     Standalone "GET" "/api/v1/folders/{folder_id}" => api projects::folders_redirect,
@@ -220,19 +251,19 @@ routes! {
     Standalone "GET" "/api/v1/version" => api app_info::version,
     Standalone "GET" "/api/v1/config" => api app_info::config,
     Standalone "GET" "/api/v1/store/check" => api app_info::store_check,
-    Standalone "GET" "/api/v1/store/check/api_key" => api app_info::store_check_api_key,
-    Standalone "POST" "/api/v1/authz/me/permissions" => api app_info::permissions,
-    Standalone "GET" "/api/v1/knowledge-base-storage/status" => api app_info::knowledge_base_status,
-    Standalone "POST" "/api/v1/variables" => api variables::create,
-    Standalone "GET" "/api/v1/variables" => api variables::list,
-    Standalone "PATCH" "/api/v1/variables/{variable_id}" => api variables::update,
-    Standalone "DELETE" "/api/v1/variables/{variable_id}" => api variables::delete,
-    Both "POST" "/api/v1/admin/rotate-secret-key" => api admin::rotate_secret_key,
+    Standalone "GET" "/api/v1/store/check/api_key" => user_api app_info::store_check_api_key,
+    Standalone "POST" "/api/v1/authz/me/permissions" => user_api app_info::permissions,
+    Standalone "GET" "/api/v1/knowledge-base-storage/status" => user_api app_info::knowledge_base_status,
+    Standalone "POST" "/api/v1/variables" => user_api variables::create,
+    Standalone "GET" "/api/v1/variables" => user_api variables::list,
+    Standalone "PATCH" "/api/v1/variables/{variable_id}" => user_api variables::update,
+    Standalone "DELETE" "/api/v1/variables/{variable_id}" => user_api variables::delete,
+    Both "POST" "/api/v1/admin/rotate-secret-key" => user_api admin::rotate_secret_key,
     // In gateway mode the path is the origin's: Langflow's own feed of flow and project changes.
-    Standalone "GET" "/api/v1/audits" => api audits::list,
-    Both "GET" "/api/v1/sessions" => api sessions::list,
-    Both "DELETE" "/api/v1/sessions" => api sessions::end_others,
-    Both "DELETE" "/api/v1/sessions/{session_id}" => api sessions::end,
+    Standalone "GET" "/api/v1/audits" => user_api audits::list,
+    Both "GET" "/api/v1/sessions" => user_api sessions::list,
+    Both "DELETE" "/api/v1/sessions" => user_api sessions::end_others,
+    Both "DELETE" "/api/v1/sessions/{session_id}" => user_api sessions::end,
     Standalone "GET" "/" => page pages::login::home,
     Both "GET" "/login" => page pages::login::show,
     Both "POST" "/login" => page pages::login::submit,
