@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Drops the wasm `name` and `producers` custom sections (function names kept for debugging):
-// a quarter of the gzipped size, and never read in production. Usage: strip-wasm-names.mjs FILE
+// a quarter of the gzipped size, and never read in production. `target_features` goes too: only
+// toolchains read it (wasm-bindgen has already run), never the runtime. Usage: strip-wasm-names.mjs FILE
 import { readFileSync, writeFileSync } from "node:fs";
 
 const file = process.argv[2];
@@ -24,7 +25,7 @@ while (offset < data.length) {
   if (id === 0) {
     const [nameLength, nameStart] = leb(body);
     const name = data.subarray(nameStart, nameStart + nameLength).toString();
-    drop = name === "name" || name === "producers";
+    drop = name === "name" || name === "producers" || name === "target_features";
   }
   if (!drop) kept.push(data.subarray(start, end));
   offset = end;

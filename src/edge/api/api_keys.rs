@@ -1,24 +1,24 @@
 //! `/api/v1/api_key/...`: the caller's API keys, and their store key (Langflow §5).
 
 use super::error::ApiResult;
-use super::{caller, json, path_id};
+use super::{json, path_id};
 use crate::core::ids::ApiKeyId;
 use crate::edge::cookies;
 use crate::edge::http::Params;
 use crate::edge::http::{self, Req, SMALL_BODY_LIMIT};
 use crate::service::api_keys;
+use crate::service::auth::Principal;
 use crate::service::Services;
 use serde_json::json;
 use worker::Response;
 
 /// POST /api/v1/api_key/ — 200 (not 201, as Langflow) with the plaintext key, shown only here.
-pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn create(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let name = body.optional_str("name")?;
     api_keys::check_name(name)?;
     let expires_at = body.optional_datetime("expires_at")?;
-    let created = api_keys::create(services, &req.call(), &principal, name, expires_at).await?;
+    let created = api_keys::create(services, &req.call(), principal, name, expires_at).await?;
     json(
         200,
         &json!({
@@ -29,9 +29,8 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
 }
 
 /// GET /api/v1/api_key/ — the caller's keys, masked.
-pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    let keys = api_keys::list(services, &req.call(), &principal).await?;
+pub async fn list(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
+    let keys = api_keys::list(services, &req.call(), principal).await?;
     let listed: Vec<_> = keys
         .iter()
         .map(|listed| {
@@ -47,18 +46,26 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
 }
 
 /// DELETE /api/v1/api_key/{id} — someone else's key gets the same answer as an unknown one.
-pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn delete(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = path_id(params, "api_key_id", ApiKeyId::parse)?;
-    api_keys::delete(services, &req.call(), &principal, &id).await?;
+    api_keys::delete(services, &req.call(), principal, &id).await?;
     json(200, &json!({ "detail": "API Key deleted" }))
 }
 
 /// POST /api/v1/api_key/store — the user's Langflow Store key, kept Fernet-encrypted.
-pub async fn save_store_key(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn save_store_key(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    _: &Params<'_>,
+) -> ApiResult<Response> {
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
-    let token = api_keys::save_store_key(services, &req.call(), &principal, body.required_str("api_key")?).await?;
+    let token = api_keys::save_store_key(services, &req.call(), principal, body.required_str("api_key")?).await?;
     let mut response = json(200, &json!({ "detail": "API Key saved" }))?;
     http::set_cookie(&mut response, &cookies::store_key(&services.settings().cookies, Some(&token)));
     Ok(response)

@@ -3,11 +3,12 @@
 //! examples, in Langflow's shapes (docs/langflow-1.13-projects-observed.md).
 
 use super::error::{ApiError, ApiResult};
-use super::{caller, json};
+use super::json;
 use crate::core::ids::parse_uuid;
 use crate::edge::credentials;
 use crate::edge::http::{self, Params, Req, SMALL_BODY_LIMIT};
 use crate::service::auth as authentication;
+use crate::service::auth::Principal;
 use crate::service::Services;
 use serde_json::{json, Value};
 use worker::Response;
@@ -39,8 +40,12 @@ pub async fn store_check(_: &mut Req, _: &Services, _: &Params<'_>) -> ApiResult
 
 /// GET /api/v1/store/check/api_key — whether the caller saved a store key; the edge cannot ask
 /// the store whether it is valid, so it never says it is.
-pub async fn store_check_api_key(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn store_check_api_key(
+    _: &mut Req,
+    _: &Services,
+    principal: &Principal,
+    _: &Params<'_>,
+) -> ApiResult<Response> {
     json(200, &json!({ "has_api_key": principal.user.store_api_key.is_some(), "is_valid": false }))
 }
 
@@ -50,8 +55,12 @@ pub async fn basic_examples(_: &mut Req, _: &Services, _: &Params<'_>) -> ApiRes
 }
 
 /// GET /api/v1/knowledge-base-storage/status — no knowledge-base stores on the edge.
-pub async fn knowledge_base_status(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn knowledge_base_status(
+    _: &mut Req,
+    _: &Services,
+    principal: &Principal,
+    _: &Params<'_>,
+) -> ApiResult<Response> {
     json(
         200,
         &json!({ "stores": [], "revision": "", "running": false, "inventory": null, "is_admin": principal.user.superuser() }),
@@ -63,8 +72,7 @@ const DEFAULT_ACTIONS: [&str; 5] = ["read", "write", "execute", "delete", "creat
 
 /// POST /api/v1/authz/me/permissions — without an authorization plugin Langflow allows every
 /// asked action on every id (its OSS pass-through); so does the edge. Validation as Langflow's.
-pub async fn permissions(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let _principal = caller(req, services).await?;
+pub async fn permissions(req: &mut Req, _: &Services, _: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let mut missing = Vec::new();
     for field in ["resource_type", "resource_ids"] {

@@ -3,18 +3,17 @@
 //! our events (`service::audit`) as `source: "authz"`, `kind: "action"` items. Each item also
 //! carries `client_ip`, `user_agent` and `actor_name`, which Langflow's items do not have.
 
-use super::caller;
 use super::error::{ApiError, ApiResult};
 use crate::core::audit_query;
 use crate::edge::http::{self, Params, Req};
 use crate::service::audit;
+use crate::service::auth::Principal;
 use crate::service::Services;
 use worker::Response;
 
 /// GET /api/v1/audits — newest first; filters `user_id`, `actor_id`, `action`, `result`, `since`,
 /// `until`; pages by `cursor` (or `offset`) and `limit`; `include_total=true` adds a count.
-pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn list(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let admin = principal.as_superuser()?;
     let query = audit_query::parse(&req.query, &audit::actions()).map_err(ApiError::bad_request)?;
     let page = audit::list(services, &admin, &query).await?;

@@ -32,7 +32,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: u16, detail: impl Into<String>) -> Self {
-        ApiError::Http { status, body: json!({ "detail": detail.into() }), headers: Vec::new() }
+        Self::with_detail(status, detail.into())
+    }
+
+    /// `new`'s body, not generic: written once in the wasm, not once per argument type.
+    fn with_detail(status: u16, detail: String) -> Self {
+        ApiError::Http { status, body: json!({ "detail": detail }), headers: Vec::new() }
     }
 
     pub fn with_body(status: u16, body: Value) -> Self {
@@ -70,7 +75,12 @@ impl ApiError {
 
     /// A FastAPI-style validation error: 422 `{"detail":[{"type","loc","msg"}]}`.
     pub fn unprocessable(kind: &str, loc: &[&str], msg: impl Into<String>) -> Self {
-        Self::with_body(422, json!({ "detail": [{ "type": kind, "loc": loc, "msg": msg.into() }] }))
+        Self::validation(kind, loc, msg.into())
+    }
+
+    /// `unprocessable`'s body, not generic, for the same reason as `with_detail`.
+    fn validation(kind: &str, loc: &[&str], msg: String) -> Self {
+        Self::with_body(422, json!({ "detail": [{ "type": kind, "loc": loc, "msg": msg }] }))
     }
 
     pub fn missing_field(location: &str, field: &str) -> Self {

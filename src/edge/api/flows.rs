@@ -1,12 +1,13 @@
 //! `/api/v1/flows/...`: the caller's flows, strictly owner-scoped (Langflow §7).
 
 use super::error::{ApiError, ApiResult};
-use super::{caller, json, path_id};
+use super::{json, path_id};
 use crate::core::ids::{FlowId, FolderId};
 use crate::core::request_body::JsonBody;
 use crate::db::flows::MAX_FLOW_ROW_BYTES;
 use crate::edge::http::Params;
 use crate::edge::http::Req;
+use crate::service::auth::Principal;
 use crate::service::flows::{self, AccessType, FlowChanges};
 use crate::service::projects;
 use crate::service::Services;
@@ -104,8 +105,7 @@ fn flow_id(params: &Params) -> ApiResult<FlowId> {
 }
 
 /// POST /api/v1/flows/ — 201; a taken name becomes `name (1)`, `name (2)`, ...
-pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn create(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let body = req.json_body(FLOW_BODY_LIMIT).await?;
     body.required_str("name")?;
     let id = match body.optional_str("id")? {
@@ -114,7 +114,7 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
             Some(FlowId::parse(id).ok_or_else(|| unprocessable("id", "uuid_parsing", "Input should be a valid UUID"))?)
         }
     };
-    let flow = flows::create(services, &req.call(), &principal, id, changes(&body)?).await?;
+    let flow = flows::create(services, &req.call(), principal, id, changes(&body)?).await?;
     json(201, &flows::langflow_json(&flow))
 }
 
@@ -149,8 +149,7 @@ pub(super) fn query_number(req: &Req, name: &str, default: usize) -> ApiResult<u
 
 /// GET /api/v1/flows/ — the caller's flows only; `get_all=false` pages them (in the default
 /// project unless `folder_id` names one); `components_only` keeps the components.
-pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn list(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let folder = match req.query_param("folder_id").filter(|f| !f.is_empty()) {
         None => None,
         Some(id) => Some(FolderId::parse(id).ok_or_else(|| {
@@ -178,7 +177,7 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
         None => Some(projects::default_for(services, &principal.user.id).await?),
         folder => folder,
     };
-    let mut found = flows::list(services, &principal, folder.as_ref(), !headers_only).await?;
+    let mut found = flows::list(services, principal, folder.as_ref(), !headers_only).await?;
     if components_only {
         found.retain(|f| f.is_component == Some(1));
     }
@@ -196,24 +195,31 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
 }
 
 /// GET /api/v1/flows/{id}
-pub async fn read(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    let flow = flows::get(services, &principal, &flow_id(params)?).await?;
+pub async fn read(_: &mut Req, services: &Services, principal: &Principal, params: &Params<'_>) -> ApiResult<Response> {
+    let flow = flows::get(services, principal, &flow_id(params)?).await?;
     json(200, &flows::langflow_json(&flow))
 }
 
 /// PATCH /api/v1/flows/{id} — partial update of an owned flow.
-pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn update(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = flow_id(params)?;
     let body = req.json_body(FLOW_BODY_LIMIT).await?;
-    let flow = flows::update(services, &req.call(), &principal, &id, changes(&body)?).await?;
+    let flow = flows::update(services, &req.call(), principal, &id, changes(&body)?).await?;
     json(200, &flows::langflow_json(&flow))
 }
 
 /// DELETE /api/v1/flows/{id}
-pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    flows::delete(services, &principal, &flow_id(params)?).await?;
+pub async fn delete(
+    _: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
+    flows::delete(services, principal, &flow_id(params)?).await?;
     json(200, &json!({ "message": "Flow deleted successfully" }))
 }

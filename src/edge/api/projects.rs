@@ -3,12 +3,13 @@
 
 use super::error::{ApiError, ApiResult};
 use super::flows::{query_flag, query_number};
-use super::{caller, json, path_id};
+use super::{json, path_id};
 use crate::core::ids::{FlowId, FolderId};
 use crate::core::request_body::JsonBody;
 use crate::db::flows::FolderPage;
 use crate::db::folders::Folder;
 use crate::edge::http::{self, Params, Req, SMALL_BODY_LIMIT};
+use crate::service::auth::Principal;
 use crate::service::flows::langflow_json;
 use crate::service::projects::{self, NewProject, ProjectChanges};
 use crate::service::Services;
@@ -51,9 +52,8 @@ fn flow_ids(body: &JsonBody, field: &str, into: &mut Vec<FlowId>) -> ApiResult<(
 }
 
 /// GET /api/v1/projects/ — the caller's projects, the default one first.
-pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    let found = projects::list(services, &principal).await?;
+pub async fn list(_: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
+    let found = projects::list(services, principal).await?;
     let listed: Vec<Value> = found
         .iter()
         .map(|f| {
@@ -67,8 +67,7 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
 }
 
 /// POST /api/v1/projects/ — 201; a taken name becomes `name (1)`, `name (2)`, ...
-pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn create(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let name = body.required_str("name")?.to_string();
     let description = body.optional_str("description")?.map(str::to_string);
@@ -76,13 +75,17 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
     flow_ids(&body, "flows_list", &mut flows)?;
     flow_ids(&body, "components_list", &mut flows)?;
     let new = NewProject { name, description, auth_type: auth_type(&body)?, flows };
-    json(201, &folder_json(&projects::create(services, &principal, new).await?))
+    json(201, &folder_json(&projects::create(services, principal, new).await?))
 }
 
 /// GET /api/v1/projects/{id} — with its flows; paged (`{folder, flows: {items, ...}}`) when both
 /// `page` and `size` are given, as in Langflow.
-pub async fn read(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn read(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = project_id(params)?;
     let page = req.query_param("page").map(|_| query_number(req, "page", 1)).transpose()?;
     let size = req.query_param("size").map(|_| query_number(req, "size", 50)).transpose()?;
@@ -95,9 +98,9 @@ pub async fn read(req: &mut Req, services: &Services, params: &Params<'_>) -> Ap
     }
     let components_only = query_flag(req, "is_component", false)?;
     let flows_only = query_flag(req, "is_flow", false)?;
-    let folder = projects::get(services, &principal, &id).await?;
+    let folder = projects::get(services, principal, &id).await?;
     let (Some(page), Some(size)) = (page, size) else {
-        let flows: Vec<Value> = projects::flows(services, &principal, &id).await?.iter().map(langflow_json).collect();
+        let flows: Vec<Value> = projects::flows(services, principal, &id).await?.iter().map(langflow_json).collect();
         let mut answer = folder_json(&folder);
         answer["flows"] = Value::Array(flows);
         return json(200, &answer);
@@ -111,15 +114,19 @@ pub async fn read(req: &mut Req, services: &Services, params: &Params<'_>) -> Ap
         limit: size,
         offset: (page - 1).saturating_mul(size),
     };
-    let (flows, total) = projects::flow_page(services, &principal, &wanted).await?;
+    let (flows, total) = projects::flow_page(services, principal, &wanted).await?;
     let items: Vec<Value> = flows.iter().map(langflow_json).collect();
     let flows = json!({ "items": items, "total": total, "page": page, "size": size, "pages": total.div_ceil(size) });
     json(200, &json!({ "folder": folder_json(&folder), "flows": flows }))
 }
 
 /// PATCH /api/v1/projects/{id} — name, description, parent, MCP auth type; nulls change nothing.
-pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn update(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = project_id(params)?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let parent_id = match body.optional_str("parent_id")? {
@@ -134,13 +141,17 @@ pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> 
         parent_id,
         auth_type: auth_type(&body)?,
     };
-    json(200, &folder_json(&projects::update(services, &principal, &id, changes).await?))
+    json(200, &folder_json(&projects::update(services, principal, &id, changes).await?))
 }
 
 /// DELETE /api/v1/projects/{id} — 204; the caller's flows in it go with it, as in Langflow.
-pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    projects::delete(services, &principal, &project_id(params)?).await?;
+pub async fn delete(
+    _: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
+    projects::delete(services, principal, &project_id(params)?).await?;
     Ok(http::empty(204))
 }
 

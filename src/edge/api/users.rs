@@ -10,6 +10,7 @@ use crate::db::users::User;
 use crate::edge::http::Params;
 use crate::edge::http::{Req, SMALL_BODY_LIMIT};
 use crate::service::auth;
+use crate::service::auth::Principal;
 use crate::service::users::{self, NewUser, UserChanges};
 use crate::service::{random_bytes, Services};
 use serde_json::json;
@@ -65,8 +66,7 @@ fn query_int(req: &Req, name: &str, default: i64, min: i64, max: Option<i64>) ->
 }
 
 /// GET /api/v1/users/ — superusers only; ordered by username.
-pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn list(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let admin = principal.as_superuser()?;
     let skip = query_int(req, "skip", 0, 0, None)?;
     let limit = query_int(req, "limit", 10, 1, Some(200))?;
@@ -77,20 +77,23 @@ pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResu
 }
 
 /// GET /api/v1/users/whoami
-pub async fn whoami(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    user_json(200, &caller(req, services).await?.user)
+pub async fn whoami(_: &mut Req, _: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
+    user_json(200, &principal.user)
 }
 
 /// GET /api/v1/users/{id} — yourself, or anyone for a superuser.
-pub async fn read(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    let user = users::read(services, &principal, &user_id(params)?).await?;
+pub async fn read(_: &mut Req, services: &Services, principal: &Principal, params: &Params<'_>) -> ApiResult<Response> {
+    let user = users::read(services, principal, &user_id(params)?).await?;
     user_json(200, &user)
 }
 
 /// PATCH /api/v1/users/{id} — profile changes for yourself; everything for a superuser.
-pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn update(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = user_id(params)?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let changes = UserChanges {
@@ -105,29 +108,37 @@ pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> 
         is_active: body.optional_bool("is_active")?,
         is_superuser: body.optional_bool("is_superuser")?,
     };
-    let user = users::update(services, &req.call(), &principal, &id, changes).await?;
+    let user = users::update(services, &req.call(), principal, &id, changes).await?;
     user_json(200, &user)
 }
 
 /// PATCH /api/v1/users/{id}/reset-password — yourself only, signed in interactively.
-pub async fn reset_password(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn reset_password(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     // Langflow refuses an API key before it looks at the path.
     if principal.via == auth::Via::ApiKey {
         return Err(users::UserError::NeedsInteractiveSignIn.into());
     }
     let id = user_id(params)?;
-    users::check_own_password_change(&principal, &id)?;
+    users::check_own_password_change(principal, &id)?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let (current, new_password) = (body.required_str("current_password")?, body.required_str("password")?);
-    let user = users::change_own_password(services, &req.call(), &principal, &id, current, new_password).await?;
+    let user = users::change_own_password(services, &req.call(), principal, &id, current, new_password).await?;
     user_json(200, &user)
 }
 
 /// DELETE /api/v1/users/{id} — superusers only; erases the user and all it owns at once
 /// (deviation 8), answering with Langflow's 202 shape.
-pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn delete(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = user_id(params)?;
     // Langflow checks deletion with its user rules, whose refusal reads "Permission denied".
     let admin = principal.as_superuser().map_err(|_| Denied::NotAdmin)?;

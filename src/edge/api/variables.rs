@@ -2,12 +2,13 @@
 //! returned.
 
 use super::error::{ApiError, ApiResult};
-use super::{caller, json, path_id};
+use super::{json, path_id};
 use crate::core::ids::VariableId;
 use crate::core::request_body::{BodyError, JsonBody};
 use crate::db::variables::{Variable, CREDENTIAL, GENERIC};
 use crate::edge::http::Params;
 use crate::edge::http::{self, Req, SMALL_BODY_LIMIT};
+use crate::service::auth::Principal;
 use crate::service::variables::{self, NewVariable, VariableChanges, VariableKind};
 use crate::service::Services;
 use serde_json::{json, Value};
@@ -53,8 +54,7 @@ fn variable_id(params: &Params) -> ApiResult<VariableId> {
 }
 
 /// POST /api/v1/variables/ — 201.
-pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn create(req: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let new = NewVariable {
         name: body.required_str("name")?.to_string(),
@@ -62,20 +62,23 @@ pub async fn create(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiRe
         kind: parse_type(&body)?,
         default_fields: parse_default_fields(body.0.get("default_fields"))?,
     };
-    let variable = variables::create(services, &req.call(), &principal, new).await?;
+    let variable = variables::create(services, &req.call(), principal, new).await?;
     json(201, &variable_read(&variable))
 }
 
 /// GET /api/v1/variables/
-pub async fn list(req: &mut Req, services: &Services, _: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    let found = variables::list(services, &principal).await?;
+pub async fn list(_: &mut Req, services: &Services, principal: &Principal, _: &Params<'_>) -> ApiResult<Response> {
+    let found = variables::list(services, principal).await?;
     json(200, &found.iter().map(variable_read).collect::<Vec<_>>())
 }
 
 /// PATCH /api/v1/variables/{id}
-pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
+pub async fn update(
+    req: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
     let id = variable_id(params)?;
     let body = req.json_body(SMALL_BODY_LIMIT).await?;
     let default_fields = match body.0.get("default_fields") {
@@ -88,13 +91,17 @@ pub async fn update(req: &mut Req, services: &Services, params: &Params<'_>) -> 
         kind: parse_type(&body)?,
         default_fields,
     };
-    let variable = variables::update(services, &req.call(), &principal, &id, changes).await?;
+    let variable = variables::update(services, &req.call(), principal, &id, changes).await?;
     json(200, &variable_read(&variable))
 }
 
 /// DELETE /api/v1/variables/{id} — 204.
-pub async fn delete(req: &mut Req, services: &Services, params: &Params<'_>) -> ApiResult<Response> {
-    let principal = caller(req, services).await?;
-    variables::delete(services, &principal, &variable_id(params)?).await?;
+pub async fn delete(
+    _: &mut Req,
+    services: &Services,
+    principal: &Principal,
+    params: &Params<'_>,
+) -> ApiResult<Response> {
+    variables::delete(services, principal, &variable_id(params)?).await?;
     Ok(http::empty(204))
 }
