@@ -209,8 +209,9 @@ pub async fn with_password(
         return Err(SignInError::WrongCredentials);
     }
     // Langflow refuses the legacy default password for the bootstrap account.
-    let superuser_name = &services.settings().superuser;
-    if password == "langflow" && (user.username == "langflow" || user.username.eq_ignore_ascii_case(superuser_name)) {
+    if password == "langflow"
+        && (user.username == "langflow" || user.username.eq_ignore_ascii_case(&settings.superuser))
+    {
         password::equalise_failure(password, &mut hashing);
         failed_sign_in(services, call, Some(&user), Event::SignInFailed, "WRONG_CREDENTIALS");
         return Err(SignInError::WrongCredentials);
