@@ -10,17 +10,11 @@
 // Every refusal shows a page saying why, and writes nothing: no user, identity or session row.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { startWorker, call, login, signInAdmin, makeUser, ADMIN, ROOT, queryD1Batch } from "../http/harness.mjs";
+import { startWorker, call, login, signInAdmin, makeUser, ADMIN, queryD1Batch } from "../http/harness.mjs";
+import { launchChromium, shot, path } from "./chromium.mjs";
 import { realProvider, hostileProvider } from "./oidc-providers.mjs";
 import { startFakeOrigin } from "../gateway/origin-server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = join(ROOT, "test-artifacts", "screenshots");
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SECRET = "oidc-client-secret-never-shown";
 const HOSTILE_SECRET = "hostile-client-secret-never-shown";
 
@@ -33,8 +27,6 @@ let guarded; // worker: the hostile provider, allowed domain and groups, superus
 const seenUrls = [];
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run ./scripts/setup.sh browser`);
-  mkdirSync(SHOTS, { recursive: true });
   real = await realProvider({ carol: { name: "Carol" } });
   hostile = await hostileProvider({ clientId: "edge-guarded", secret: HOSTILE_SECRET });
   const sso = (issuer, clientId, secret, extra) => ({
@@ -57,7 +49,7 @@ before(async () => {
     { clientId: "edge-active", secret: SECRET, redirectUri: `${active.url}/login/oidc/callback` },
     { clientId: "edge-inactive", secret: SECRET, redirectUri: `${inactive.url}/login/oidc/callback` },
   ]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -72,15 +64,6 @@ async function newPage() {
   page.setDefaultTimeout(15_000);
   page.on("request", (request) => seenUrls.push(request.url()));
   return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-function path(page) {
-  const url = new URL(page.url());
-  return url.pathname + url.search;
 }
 
 /** Rows that a sign-in writes, per table. */

@@ -9,15 +9,9 @@
 // API keys, page safety, and auto-login. Screenshots go to test-artifacts/screenshots/.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { startWorker, call, ADMIN, ROOT } from "../http/harness.mjs";
+import { startWorker, call, ADMIN } from "../http/harness.mjs";
+import { launchChromium, shot, path, logIn } from "./chromium.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = join(ROOT, "test-artifacts", "screenshots");
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 const ALICE = { username: "alice", password: "alice-password-1" };
 const BOB = { username: "bob", password: "bob-password-1" };
@@ -27,14 +21,12 @@ let worker;
 let base;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run ./scripts/setup.sh browser`);
-  mkdirSync(SHOTS, { recursive: true });
   // Limits on, with a low per-account threshold so "too many attempts" is quick to reach.
   worker = await startWorker({
     vars: { LANGFLOW_RATE_LIMIT_ENABLED: "True", LANGFLOW_RATE_LIMIT_PER_MINUTE: "100", LANGFLOW_ACCOUNT_LOCKOUT_THRESHOLD: "3" },
   });
   base = worker.url;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -52,22 +44,6 @@ async function newPage({ viewport = { width: 1280, height: 800 } } = {}) {
     throw new Error(`unexpected dialog: ${dialog.message()}`);
   });
   return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-function path(page) {
-  const url = new URL(page.url());
-  return url.pathname + url.search;
-}
-
-async function logIn(page, { username, password }) {
-  await page.getByLabel("Username", { exact: true }).fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForLoadState();
 }
 
 async function openProfileMenu(page, username) {

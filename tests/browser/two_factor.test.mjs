@@ -5,23 +5,15 @@
 // Screenshots go to test-artifacts/screenshots/.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { startWorker, ADMIN, ROOT, signInAdmin, makeUser } from "../http/harness.mjs";
+import { startWorker, ADMIN, signInAdmin, makeUser } from "../http/harness.mjs";
+import { launchChromium, shot, path, logIn } from "./chromium.mjs";
 import { totp, wrongCode, awayFromStepEdge } from "../http/totp.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = join(ROOT, "test-artifacts", "screenshots");
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run ./scripts/setup.sh browser`);
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => { await browser?.close(); });
@@ -33,15 +25,6 @@ async function newPage() {
   return page;
 }
 
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-const path = (page) => { const url = new URL(page.url()); return url.pathname + url.search; };
-
-async function logIn(page, { username, password }) {
-  await page.getByLabel("Username", { exact: true }).fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForLoadState();
-}
 
 async function enterCode(page, code, button) {
   await page.getByLabel("Code", { exact: true }).fill(code);

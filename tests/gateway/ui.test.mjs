@@ -12,18 +12,13 @@
 // Screenshots: test-artifacts/screenshots/gateway-ui-*.png.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { startWorker, call, signInAdmin, makeUser, ROOT } from "../http/harness.mjs";
+import { startWorker, call, signInAdmin, makeUser } from "../http/harness.mjs";
+import { launchChromium, SHOTS } from "../browser/chromium.mjs";
 import { startLangflow, freePort } from "./langflow.mjs";
 import { chatEchoFlow } from "./flows.mjs";
 import { startRecordingProxy } from "./origin-server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = join(ROOT, "test-artifacts", "screenshots");
-const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 // The UI's bundle is 10 MB; through wrangler dev on a loaded machine its first load takes a while.
 const UI_TIMEOUT = 90_000;
 
@@ -38,8 +33,6 @@ const responses = []; // every answer the browser got from the edge: { method, p
 const pageErrors = [];
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run ./scripts/setup.sh browser`);
-  mkdirSync(SHOTS, { recursive: true });
   const started = Date.now();
   const [lfPort, edgePort] = [await freePort(), await freePort()];
   proxy = await startRecordingProxy(`http://127.0.0.1:${lfPort}`);
@@ -56,7 +49,7 @@ before(async () => {
         LANGFLOW_EXTERNAL_AUTH_ALGORITHMS: "RS256",
       },
     }),
-    chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS }),
+    launchChromium(),
   ]);
   console.log(`# edge, Langflow and Chromium ready in ${Date.now() - started} ms (Langflow ${lf.startupMs} ms)`);
   const admin = await signInAdmin(edge.url);
